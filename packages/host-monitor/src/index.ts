@@ -1,0 +1,1 @@
+export const packageName = "@opencue-ts/host-monitor";
