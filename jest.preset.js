@@ -8,4 +8,5 @@ export default {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }],
   },
   testTimeout: 30000,
+  reporters: ["default", new URL("./scripts/jest-results-reporter.mjs", import.meta.url).pathname],
 };
