@@ -131,3 +131,16 @@ describe("loadConfig", () => {
     expect(r.config.machine.facility).toBe("found");
   });
 });
+
+describe("renderSampleYaml", () => {
+  test("the sample parses back to exactly the defaults", async () => {
+    const { renderSampleYaml } = await import("./sample-yaml.js");
+    const { parse } = await import("yaml");
+    const text = renderSampleYaml(schema, "sample");
+    expect(text).toContain("# port (integer)\n  rqd_port: 8444");
+    const { value, problems, warnings } = validateConfig(schema, parse(text));
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(value).toEqual(validateConfig(schema, {}).value);
+  });
+});
