@@ -1,1 +1,2 @@
-export const packageName = "openrqd";
+export { rqdConfigSchema, loadRqdConfig, expandHome, RQD_SAMPLE_HEADER, type RqdConfig, type LoadRqdConfigOptions } from "./config/rqd-config.js";
+export { runRqdCli, parseRqdArgs, RQD_USAGE, type RqdCliAction, type RqdCliOptions } from "./cli.js";
