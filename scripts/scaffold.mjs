@@ -23,7 +23,7 @@ for (const p of pkgs) {
     name: p.name, version: V, description: p.desc, license: "Apache-2.0", type: "module",
     exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" }, "./package.json": "./package.json" },
     main: "./dist/index.js", types: "./dist/index.d.ts",
-    files: ["bin", "dist", "src", "!dist/**/*.tsbuildinfo", "!src/**/*.test.ts", "!src/**/__fixtures__"],
+    files: ["bin", "dist", "src", "!dist/**/*.tsbuildinfo", "!src/**/*.test.ts", "!src/**/__fixtures__", "!src/**/test-support"],
     engines: { node: ">=20.19" },
     ...(p.bin ? { bin: { [p.bin]: `./bin/${p.bin}.js` } } : {}),
     scripts: { test: `node --experimental-vm-modules --disable-warning=ExperimentalWarning ../../node_modules/jest/bin/jest.js --json --outputFile=../../.test-results/${p.nx}.json` },
