@@ -20,6 +20,7 @@ const run = (name, cmd, args, env = {}) => {
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 const nx = join(root, "node_modules", ".bin", "nx");
+// sync:check also computes the Nx project graph, which the module-boundary lint rule reads.
 run("workspace sync", nx, ["sync:check"]);
 run("lint", join(root, "node_modules", ".bin", "eslint"), ["--max-warnings=0", "."]);
 // --skip-nx-cache: every run of the test command really runs the tests.

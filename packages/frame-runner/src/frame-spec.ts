@@ -1,4 +1,5 @@
 // What one frame is: a plain, RunFrame-shaped description (no protobuf dependency), and its outcome.
+import type { ChildProcStatsLike } from "@opencue-ts/host-monitor";
 
 export interface FrameSpec {
   resourceId: string;
@@ -50,7 +51,7 @@ export interface FrameStats {
   processCount: number;
   /** Epoch seconds of the last write to the frame log (Cuebot's LLU time). */
   lluTime: number;
-  children: import("@opencue-ts/host-monitor").ChildProcStatsLike[];
+  children: ChildProcStatsLike[];
 }
 
 export interface FrameExit {

@@ -1,18 +1,19 @@
 // Unary gRPC over loopback HTTP/2 with our server and client factories: LaunchFrame with a realistic
 // RunFrame (as Cuebot sends it) and ReportStatus with a HostReport of 20 running frames.
 import { performance } from "node:perf_hooks";
+import { randomUUID } from "node:crypto";
 import { bindService, create, createGrpcServer, createRpcClient, RqdInterface, RqdReportInterface, RunFrameSchema } from "../dist/index.js";
 
 const frame = create(RunFrameSchema, {
-  resourceId: crypto.randomUUID(), jobId: crypto.randomUUID(), jobName: "show-shot-lighting_v012", frameId: crypto.randomUUID(),
-  frameName: "0101-render", layerId: crypto.randomUUID(), command: "/shows/x/bin/render -f 101 -l render /shows/x/scene.ma",
+  resourceId: randomUUID(), jobId: randomUUID(), jobName: "show-shot-lighting_v012", frameId: randomUUID(),
+  frameName: "0101-render", layerId: randomUUID(), command: "/shows/x/bin/render -f 101 -l render /shows/x/scene.ma",
   userName: "artist", logDir: "/shows/x/logs/job", show: "x", shot: "shot010", frameTempDir: "/tmp/frame", startTime: BigInt(Date.now()),
   uidOptional: { case: "uid", value: 1234 }, numCores: 800, gid: 20, environment: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`VAR_${i}`, `value-${i}`])),
   softMemoryLimit: 8n * 1024n * 1024n, hardMemoryLimit: 16n * 1024n * 1024n,
 });
 const hostReport = {
   host: { name: "render-001", facility: "local", numProcs: 2, coresPerProc: 1600, totalMem: 256n * 1048576n, freeMem: 100n * 1048576n, tags: ["general", "linux"] },
-  frames: Array.from({ length: 20 }, () => ({ frameId: crypto.randomUUID(), jobName: "job", frameName: "0001-render", numCores: 100, rss: 1048576n, maxRss: 2097152n })),
+  frames: Array.from({ length: 20 }, () => ({ frameId: randomUUID(), jobName: "job", frameName: "0001-render", numCores: 100, rss: 1048576n, maxRss: 2097152n })),
   coreInfo: { totalCores: 3200, idleCores: 1200, bookedCores: 2000 },
 };
 
