@@ -89,8 +89,11 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
   // btime is recomputed by the kernel from wall clock minus uptime and can wobble by a second under
   // NTP; read it once so start times of one process stay identical across samples.
   let bootTime: number | null = null;
-  // argv of a (pid, start, comm) does not change except across exec, which changes comm; caching it
-  // saves one read per process per sample.
+  // argv of a (pid, start, comm) changes only across exec. exec usually changes comm, but not always
+  // (node spawning node keeps "node"), and a just-forked child shows its parent's argv until it execs:
+  // so only argv of processes older than CMDLINE_CACHE_MIN_AGE is cached. Caching saves one read per
+  // process per sample.
+  let uptimeTicks = 0;
   const cmdlineCache = new Map<string, { pid: number; startTicks: number; cmdline: string }>();
 
   // With no swap configured nobody can have swapped pages: skip the (costly) status read per process.
@@ -141,7 +144,7 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
     if (cmdline === undefined) {
       const raw = readProcText(`${dir}/cmdline`) ?? "";
       cmdline = raw.replace(/\0+$/, "").replace(/\0/g, " ");
-      cmdlineCache.set(key, { pid: stat.pid, startTicks: stat.startTicks, cmdline });
+      if (uptimeTicks - stat.startTicks > CMDLINE_CACHE_MIN_AGE_S * CLOCK_TICKS) cmdlineCache.set(key, { pid: stat.pid, startTicks: stat.startTicks, cmdline });
     }
     return {
       pid: stat.pid,
@@ -164,6 +167,7 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
   async function readTrees(requests: readonly ProcessTreeRequest[]): Promise<Map<number, ProcessTreeSample | null>> {
     if (bootTime === null) bootTime = await readBootTime(procRoot);
     readSwap = withSwap && hostHasSwap();
+    uptimeTicks = readUptimeTicks(procRoot);
     const sampledAt = now();
     const stats = new Map<number, PidStat>();
     const pids = listPids(procRoot);
@@ -223,6 +227,15 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
       return (await readTrees([request])).get(rootPid) ?? null;
     },
   };
+}
+
+const CMDLINE_CACHE_MIN_AGE_S = 2;
+
+/** Clock ticks since boot, from /proc/uptime; 0 (nothing is cached) when unreadable. */
+function readUptimeTicks(procRoot: string): number {
+  const text = readProcText(`${procRoot}/uptime`);
+  const seconds = text === null ? NaN : Number.parseFloat(text);
+  return Number.isFinite(seconds) ? seconds * CLOCK_TICKS : 0;
 }
 
 function readCgroupProcs(cgroupDir: string): number[] {
