@@ -1,5 +1,5 @@
 // The environment a frame runs with, as the Rust RQD builds it, plus what users asked for on top
-// (HOME, TZ, CUE_HT always, CUDA_VISIBLE_DEVICES and CUE_GPU_CORES per frame).
+// (HOME, TZ, CUE_HT always, CUE_GPU_MEMORY, CUDA_VISIBLE_DEVICES and CUE_GPU_CORES per frame).
 import type { FrameSpec } from "./frame-spec.js";
 
 export const DEFAULT_FRAME_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -46,6 +46,8 @@ export function buildFrameEnvironment(spec: FrameSpec, opts: FrameEnvironmentOpt
     TZ: opts.inherited.TZ ?? spec.environment.TZ ?? opts.timeZone,
   });
   if (opts.home) env.HOME = opts.home;
+  // The Python RQD always sets it (free GPU memory); Cuebot sends the frame's reservation when it has one.
+  env.CUE_GPU_MEMORY ??= "0";
   if (spec.gpuIds.length > 0) {
     env.CUDA_VISIBLE_DEVICES = spec.gpuIds.join(",");
     env.CUE_GPU_CORES = spec.gpuIds.join(",");

@@ -19,14 +19,23 @@ export interface FrameRecord {
   rawOffset: number;
   killReason: string | null;
   killCause: string | null;
+  /** The frame's cgroup, null when it has none. */
+  cgroupDir: string | null;
+  cgroupMemoryLimited: boolean;
+  /** Whether the runner created frameTempDir (and so removes it at the end). */
+  createdTempDir: boolean;
+  terminal: "pipe" | "pty";
 }
 
 export const recordPath = (stateDir: string, frameId: string) => join(stateDir, `${frameId}.frame.json`);
 
+let tmpCounter = 0;
+
 /** Written atomically (temp file, fsync, rename) so a crash never leaves half a record. */
 export async function writeFrameRecord(stateDir: string, record: FrameRecord): Promise<void> {
   const path = recordPath(stateDir, record.spec.frameId);
-  const tmp = `${path}.tmp`;
+  // Unique per write: a monitor tick and a kill may update the same record at once.
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
   const fh = await open(tmp, "w", 0o600);
   try {
     await fh.writeFile(JSON.stringify(record));
@@ -45,11 +54,14 @@ export async function readFrameRecords(stateDir: string): Promise<{ records: Fra
   await mkdir(stateDir, { recursive: true });
   const records: FrameRecord[] = [];
   const unreadable: { file: string; error: string }[] = [];
-  for (const name of (await readdir(stateDir)).filter((n) => n.endsWith(".frame.json")).sort()) {
+  const names = await readdir(stateDir);
+  // Half-written temp files of an agent that died mid-write.
+  await Promise.all(names.filter((n) => n.endsWith(".tmp")).map((n) => rm(join(stateDir, n), { force: true })));
+  for (const name of names.filter((n) => n.endsWith(".frame.json")).sort()) {
     try {
       const r = JSON.parse(await readFile(join(stateDir, name), "utf8")) as FrameRecord;
-      if (r.version !== 1 || typeof r.pid !== "number" || !r.spec?.frameId) throw new Error("not a frame record");
-      records.push(r);
+      if (r.version !== 1 || typeof r.pid !== "number" || typeof r.startTicks !== "number" || !r.spec?.frameId) throw new Error("not a frame record");
+      records.push({ ...r, cgroupDir: r.cgroupDir ?? null, cgroupMemoryLimited: r.cgroupMemoryLimited ?? false, createdTempDir: r.createdTempDir ?? false, terminal: r.terminal ?? "pipe" });
     } catch (e) {
       unreadable.push({ file: join(stateDir, name), error: (e as Error).message });
     }

@@ -1,7 +1,7 @@
 import { interpretExit } from "./exit-status.js";
 import { buildFrameEnvironment, DEFAULT_FRAME_PATH } from "./frame-environment.js";
 import { rotatedLogName, formatFooter, formatHeader, frameLogPath } from "./frame-log.js";
-import { validateFrameSpec, FrameSpecError } from "./frame-spec.js";
+import { validateFrameSpec, FrameSpecError, type FrameSpec } from "./frame-spec.js";
 import { makeSpec } from "./test-support/spec.js";
 
 describe("exit status as Cuebot expects it", () => {
@@ -14,6 +14,9 @@ describe("exit status as Cuebot expects it", () => {
     [139, null, false, 1, 11],
     [null, "SIGKILL", false, 1, 9],
     [null, "SIGTERM", false, 1, 15],
+    [0, 9, false, 1, 9],
+    [255, null, false, 1, 127],
+    [128, null, false, 128, 0],
     [137, null, true, 1, 33],
     [0, null, true, 0, 33],
   ] as const)("code %s signal %s memory %s -> (%s, %s)", (code, signal, memory, status, sig) => {
@@ -59,7 +62,7 @@ describe("frame log", () => {
     expect(h).toContain(`${"command".padEnd(20)}echo hi`);
     expect(h).toContain("Hyperthreading disabled");
     expect(h.indexOf("A=1")).toBeLessThan(h.indexOf("B=2"));
-    const f = formatFooter({ exitStatus: 1, exitSignal: 9, runTimeSeconds: 3, maxRssKb: 10, killedBy: "request", killReason: "user", startedAt: 0, endedAt: 3000, source: "wait" }, [{ pid: 5, name: "sh", state: "S", cmdline: "sh -c x", rssKb: 2, startTime: 0 }]);
+    const f = formatFooter({ exitStatus: 1, exitSignal: 9, runTimeSeconds: 3, maxRssKb: 10, killedBy: "user", killReason: "user", startedAt: 0, endedAt: 3000, source: "wait", leftoverPids: [] }, [{ pid: 5, name: "sh", state: "S", cmdline: "sh -c x", rssKb: 2, startTime: 0 }]);
     expect(f).toContain(`${"exitSignal".padEnd(20)}9`);
     expect(f).toContain(`${"killMessage".padEnd(20)}user`);
     expect(f).toContain(`${"maxrss".padEnd(20)}10240`);
@@ -74,10 +77,14 @@ describe("spec validation", () => {
     [{ numCores: 150.5 }, "numCores"],
     [{ uid: -1 }, "uid"],
     [{ frameName: "../etc" }, "frameName"],
+    [{ userName: "a:b" }, "userName"],
+    [{ environment: { "A=B": "x" } }, "environment"],
+    [{ gpuIds: [1, 1] }, "gpuIds"],
+    [{ startTime: Number.NaN }, "startTime"],
   ] as const)("%j is refused naming %s", (over, field) => {
     const err = (() => {
       try {
-        validateFrameSpec(makeSpec("/l", "x", over));
+        validateFrameSpec(makeSpec("/l", "x", over as Partial<FrameSpec>));
       } catch (e) {
         return e;
       }
