@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { detectCgroupV2 } from "@opencue-ts/host-monitor";
+import { DEFAULT_FRAME_PATH } from "./frame-environment.js";
 import { FrameLaunchError, type FrameEvent, type Timers } from "./frame-runner.js";
 import { FrameSpecError, type FrameSpec } from "./frame-spec.js";
 import { dirs, pidAlive, procStatus, runnerFor, waitFor, removeTestDirs } from "./test-support/harness.js";
@@ -32,6 +33,52 @@ describe("launch, log and exact end (real processes)", () => {
     const states = events.filter((e) => e.type === "state").map((e) => (e.type === "state" ? `${e.from}>${e.to}` : ""));
     expect(states).toEqual(["launching>running", "running>finishing", "finishing>exited"]);
     expect(events.some((e) => e.type === "sample" && e.stats.processCount >= 2)).toBe(true);
+  });
+
+  test("the frame's whole environment, read back from the process: the agent's, then Cuebot's, then RQD's own", async () => {
+    const d = dirs();
+    const runner = runnerFor(d, { inheritEnvironment: { INHERITED: "yes", TZ: "Europe/Paris", HOME: "/agent-home", PATH: "/agent/bin" } });
+    const tempDir = join(d.base, "frame-tmp");
+    const dump = join(d.base, "env.bin");
+    const spec = makeSpec(d.logDir, `env -0 > ${dump}`, {
+      environment: { CUE_THREADS: "2", CUE_MEMORY: "1048576", CUE_JOB: "show-shot-job", CUE3: "1", USER: "cuebot-user", PATH: "/cuebot/bin" },
+      reservedCpuIds: [0], gpuIds: [0, 1], frameTempDir: tempDir,
+    });
+    const frame = await runner.launch(spec);
+    expect((await frame.exited).exitStatus).toBe(0);
+    const env = Object.fromEntries(readFileSync(dump, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    for (const shellOwn of ["PWD", "OLDPWD", "SHLVL", "_"]) delete env[shellOwn];
+    const home = readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")).find((f) => Number(f[2]) === (process.getuid?.() ?? -1))?.[5];
+    expect(env).toEqual({
+      INHERITED: "yes", TZ: "Europe/Paris", HOME: home ?? "/agent-home",
+      CUE_THREADS: "2", CUE_MEMORY: "1048576", CUE_JOB: "show-shot-job", CUE3: "True", CUE_HT: "False", CUE_GPU_MEMORY: "0",
+      CUDA_VISIBLE_DEVICES: "0,1", CUE_GPU_CORES: "0,1", TMPDIR: tempDir,
+      PATH: DEFAULT_FRAME_PATH, TERM: "unknown", USER: "artist", LOGNAME: "artist", mcp: "1", show: "show", shot: "shot",
+      jobid: "show-shot-job", jobhost: "test-host", frame: spec.frameName, zframe: spec.frameName, logfile: frame.logPath,
+      maxframetime: "0", minspace: "200", SP_NOMYCSHRC: "1",
+    });
+  });
+
+  test("statistics of a busy frame: cpu time, rss and pss with their maxima, children, LLU time", async () => {
+    const d = dirs();
+    const runner = runnerFor(d);
+    const t0 = Math.floor(Date.now() / 1000);
+    // About a second of CPU in a child, holding ~30 MB, printing now and then.
+    const frame = await runner.launch(makeSpec(d.logDir, `exec node -e "const b=Buffer.alloc(30<<20,1); const end=Date.now()+1500; let n=0; while(Date.now()<end){ if(++n%5e6===0) console.log('tick', n) } setTimeout(()=>b.length,30000)"`));
+    await waitFor(() => frame.stats().cpuSeconds >= 0.5 && frame.stats().rssKb > 30 * 1024, 20_000);
+    await waitFor(() => readFileSync(frame.logPath, "utf8").includes("tick"));
+    const s = frame.stats();
+    expect(s.pid).toBe(frame.pid);
+    expect(s.maxRssKb).toBeGreaterThanOrEqual(s.rssKb);
+    expect(s.pssKb).toBeGreaterThan(0);
+    expect(s.maxPssKb).toBeGreaterThanOrEqual(s.pssKb);
+    expect(s.vsizeKb).toBeGreaterThan(s.rssKb);
+    expect(s.processCount).toBeGreaterThanOrEqual(2); // the wrapper and node
+    expect(s.children.map((c) => c.stat.name)).toContain("node");
+    expect(s.lluTime).toBeGreaterThanOrEqual(t0);
+    expect(s.lluTime).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+    const exit = await frame.kill("done");
+    expect(exit.maxRssKb).toBeGreaterThan(30 * 1024);
   });
 
   test("exit codes and signals as Cuebot expects them: exit 3, SIGKILL and SIGTERM inside the frame", async () => {
@@ -108,6 +155,23 @@ describe("kill (real process trees)", () => {
       expect(frame.cgroupDir).not.toBeNull();
       expect(existsSync(frame.cgroupDir!)).toBe(false);
     }
+  });
+
+  // A daemon: a double fork plus setsid leaves it with neither the frame's parent chain nor its session or
+  // process group, so neither the tree snapshot nor a session scan sees it. Without a cgroup, the frame's
+  // environment (its unique logfile=) still marks it.
+  test.each([["killed", true], ["ending by itself", false]] as const)("without a cgroup, a double-forked daemon that ignores SIGTERM is found and killed (%s)", async (_label, kill) => {
+    const d = dirs();
+    const runner = runnerFor(d, { cgroup: "off", killGraceMs: 300 });
+    const frame = await runner.launch(makeSpec(d.logDir, `(setsid sh -c 'trap "" TERM; echo daemon=$$; exec sleep 60' &) ; ${kill ? "sleep 60" : "sleep 0.3"}`));
+    await waitFor(() => /daemon=\d+/.test(readFileSync(frame.logPath, "utf8")));
+    const daemon = Number(/daemon=(\d+)/.exec(readFileSync(frame.logPath, "utf8"))![1]);
+    expect(pidAlive(daemon)).toBe(true);
+    // Not in the frame's tree any more: its parent is gone.
+    expect(frame.stats().children.map((c) => Number(c.stat.pid))).not.toContain(daemon);
+    const exit = kill ? await frame.kill("killed by the test") : await frame.exited;
+    expect(exit.leftoverPids).toContain(daemon);
+    expect(pidAlive(daemon)).toBe(false);
   });
 
   test("a frame whose leader ignores SIGTERM is SIGKILLed after the grace period", async () => {
@@ -225,7 +289,7 @@ describe("bad input: a typed error and nothing left behind", () => {
     expect(existsSync(d.logDir)).toBe(false);
   });
 
-  test("a log dir under a file, a missing log dir when creating is off, a temp dir that cannot be made", async () => {
+  test("a log dir under a file, a missing log dir when creating is off, a temp dir or state dir that cannot be made", async () => {
     const d = dirs();
     const runner = runnerFor(d);
     const under = await runner.launch(makeSpec("/etc/hostname/logs", "true")).catch((e: unknown) => e);
@@ -237,6 +301,10 @@ describe("bad input: a typed error and nothing left behind", () => {
     // The log dir it created for this launch is removed again when a later step fails.
     const temp = await runner.launch(makeSpec(join(d.logDir, "deep", "er"), "true", { frameTempDir: "/etc/hostname/tmp" })).catch((e: unknown) => e);
     expect((temp as FrameLaunchError).code).toBe("temp-dir");
+    expect(existsSync(d.logDir)).toBe(false);
+    const state = await runnerFor({ stateDir: "/etc/hostname/state" }).launch(makeSpec(d.logDir, "true")).catch((e: unknown) => e);
+    expect(state).toBeInstanceOf(FrameLaunchError);
+    expect((state as FrameLaunchError).code).toBe("state-dir");
     expect(existsSync(d.logDir)).toBe(false);
   });
 

@@ -295,10 +295,13 @@ export function createFrameRunner(opts: FrameRunnerOptions): FrameRunner {
     const tail = timers.setInterval(() => void tailer.pump().catch((e: unknown) => notice(spec.frameId, "warn", `log copy failed: ${message(e)}`)), tailIntervalMs);
     void resample();
 
+    // Without a cgroup: the frame's own environment entry finds processes that left its tree, session and group.
+    const marker = { entry: `logfile=${logPath}`, minStartTicks: startTicks };
     const signalTree = async (sig: NodeJS.Signals) => {
       signal(-pid, sig);
       // Members that left the group (setsid, setpgid) are still in the tree sample; identity-checked.
       for (const p of last?.processes ?? []) if (p.pid !== pid && (await isLive(p.pid, p.startTicks))) signal(p.pid, sig);
+      if (!cgroup && startTicks > 0) for (const p of findSessionMembers(pid, "/proc", marker)) if (p.pid !== pid) signal(p.pid, sig);
       if (cgroup) {
         if (sig === "SIGKILL") await cgroup.killAll().catch(() => undefined);
         else for (const p of await cgroup.pids()) signal(p, sig);
@@ -309,8 +312,9 @@ export function createFrameRunner(opts: FrameRunnerOptions): FrameRunner {
     const reapLeftovers = async (): Promise<number[]> => {
       const known = new Map<number, number>();
       for (const p of last?.processes ?? []) if (p.pid !== pid) known.set(p.pid, p.startTicks);
-      // The cgroup lists every process of the frame; without one, look for what is left of its session.
-      if (!cgroup) for (const p of findSessionMembers(pid)) known.set(p.pid, p.startTicks);
+      // The cgroup lists every process of the frame.
+      // Without one, look for what is left of its session, and for processes carrying its environment (daemons).
+      if (!cgroup) for (const p of findSessionMembers(pid, "/proc", startTicks > 0 ? marker : undefined)) known.set(p.pid, p.startTicks);
       const live = async () => {
         const out = new Set<number>();
         for (const [p, ticks] of known) if (await isLive(p, ticks)) out.add(p);
@@ -561,7 +565,8 @@ export function createFrameRunner(opts: FrameRunnerOptions): FrameRunner {
         await log.appendFile(`\nFrame ${spec.jobName}.${spec.frameName}(${spec.frameId}) failed to be spawned. ${message(e)}\n`).catch(() => undefined);
         await log.close().catch(() => undefined);
       }
-      await Promise.all([rm(rawPath, { force: true }), rm(exitPath, { force: true })]);
+      // Clean-up must never hide the real error (an rm under a state dir that is a file fails with ENOTDIR).
+      await Promise.all([rm(rawPath, { force: true }), rm(exitPath, { force: true })]).catch(() => undefined);
       await cgroup?.remove().catch(() => undefined);
       await removeEmptyDirs(createdDirs);
       if (e instanceof FrameSpecError || e instanceof FrameLaunchError) throw e;

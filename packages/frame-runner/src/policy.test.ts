@@ -4,7 +4,7 @@ import { parseCgroupProcs, parseMemoryEvents } from "./frame-cgroup.js";
 import { transition } from "./frame-state.js";
 import { parsePasswd } from "./frame-user.js";
 import { selectFramesToKill, type OomCandidate } from "./oom-policy.js";
-import { parseStatIds } from "./proc-scan.js";
+import { environHas, parseStatIds } from "./proc-scan.js";
 
 const GB = 1024 * 1024; // KiB
 const frame = (frameId: string, maxRssGb: number, limitGb: number, runTimeSeconds: number): OomCandidate => ({
@@ -91,6 +91,16 @@ describe("parsers", () => {
     const stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 100 18446744073709551615";
     expect(parseStatIds(stat)).toEqual({ state: "S", pgrp: 4242, session: 4242, startTicks: 987654 });
     expect(parseStatIds("garbage")).toBeNull();
+  });
+  test("an exact entry of /proc/PID/environ (first, middle, last, unterminated; no prefix matches; bytes, not latin1)", () => {
+    const env = (...e: string[]) => Buffer.from(e.join("\0") + "\0");
+    expect(environHas(env("logfile=/l/a.rqlog", "X=1"), "logfile=/l/a.rqlog")).toBe(true);
+    expect(environHas(env("X=1", "logfile=/l/a.rqlog", "Y=2"), "logfile=/l/a.rqlog")).toBe(true);
+    expect(environHas(Buffer.from("X=1\0logfile=/l/a.rqlog"), "logfile=/l/a.rqlog")).toBe(true);
+    expect(environHas(env("logfile=/l/a.rqlog.1"), "logfile=/l/a.rqlog")).toBe(false);
+    expect(environHas(env("Xlogfile=/l/a.rqlog"), "logfile=/l/a.rqlog")).toBe(false);
+    expect(environHas(Buffer.alloc(0), "logfile=/l/a.rqlog")).toBe(false);
+    expect(environHas(env("logfile=/l/été.rqlog"), "logfile=/l/été.rqlog")).toBe(true);
   });
   test("passwd", () => {
     expect(parsePasswd("root:x:0:0:root:/root:/bin/bash\n# comment\nbroken\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")).toEqual([
