@@ -18,6 +18,20 @@ describe("openrqd CLI", () => {
       options: { configPath: "/x.yaml", overrides: { "machine.nimby_mode": "true", "grpc.rqd_port": "4778", "grpc.cuebot_endpoints": "a:1,b:2" } },
     });
   });
+  test("the demo-facing flags map onto their config keys", () => {
+    const a = parseRqdArgs(["--bind", "127.0.0.11", "--hostname", "127.0.0.11", "--use-ip-as-hostname", "--cores", "8", "--memory", "16GB", "--tags", "a,b", "--state-dir", "/var/lib/x", "--metrics-port", "0", "--no-metrics"]);
+    expect(a).toEqual({
+      kind: "run",
+      options: {
+        configPath: undefined,
+        overrides: {
+          "grpc.rqd_bind_address": "127.0.0.11", "machine.override_real_values.hostname": "127.0.0.11", "machine.use_ip_as_hostname": "true",
+          "machine.override_real_values.cores": "8", "machine.override_real_values.procs": "1", "machine.override_real_values.memory_size": "16GB",
+          "machine.custom_tags": "a,b", "runner.state_dir": "/var/lib/x", "metrics.port": "0", "metrics.enabled": "false",
+        },
+      },
+    });
+  });
   test("bad arguments are named, with usage, exit 2", async () => {
     for (const argv of [["--bogus"], ["extra"], ["--set", "novalue"]]) {
       const c = capture();
@@ -34,7 +48,7 @@ describe("openrqd CLI", () => {
     writeFileSync(file, "grpc:\n  rqd_port: nope\nmachine:\n  nimby_mode: perhaps\n  facilty: lax\n");
     c = capture();
     expect(await runRqdCli(["--validate-config", "--config", file], c.io, noAgent)).toBe(1);
-    expect(c.err.join("")).toContain(`invalid configuration in ${file}:\n  grpc.rqd_port: expected an integer from 1 to 65535, got "nope"\n  machine.nimby_mode: expected true or false, got "perhaps"`);
+    expect(c.err.join("")).toContain(`invalid configuration in ${file}:\n  grpc.rqd_port: expected an integer from 0 to 65535, got "nope"\n  machine.nimby_mode: expected true or false, got "perhaps"`);
   });
   test("the built bin answers --help with usage on stdout", () => {
     const bin = new URL("../bin/openrqd.js", import.meta.url).pathname;

@@ -11,6 +11,17 @@ Options:
   -c, --config FILE          config file (default: $OPENCUE_RQD_CONFIG, then rqd.yaml found upwards,
                              then ~/.local/share/rqd.yaml, then /etc/opencue/rqd.yaml)
   -p, --port N               gRPC port (grpc.rqd_port, default 8444)
+      --bind ADDRESS         gRPC listen address, e.g. 127.0.0.11 (grpc.rqd_bind_address, default 0.0.0.0)
+      --hostname NAME        host name reported to Cuebot (machine.override_real_values.hostname)
+      --use-ip-as-hostname   report the listen address (or the resolved host address) as the name
+                             (machine.use_ip_as_hostname)
+      --cores N              physical cores to report and book (machine.override_real_values.cores,
+                             with procs 1)
+      --memory SIZE          memory to report and book, e.g. 64GB (machine.override_real_values.memory_size)
+      --tags A,B             extra host tags (machine.custom_tags)
+      --state-dir DIR        frame records and the completion queue (runner.state_dir)
+      --metrics-port N       /metrics and /healthz port, 0 = any free port (metrics.port)
+      --no-metrics           do not serve /metrics and /healthz (metrics.enabled false)
       --cuebot HOST:PORT     Cuebot report endpoint(s), comma-separated (grpc.cuebot_endpoints)
       --facility NAME        facility reported to Cuebot (machine.facility)
       --set KEY=VALUE        set any config key, e.g. --set machine.monitor_interval=10s (repeatable)
@@ -40,6 +51,15 @@ export function parseRqdArgs(argv: readonly string[]): RqdCliAction {
       port: { type: "string", short: "p" },
       cuebot: { type: "string" },
       facility: { type: "string" },
+      bind: { type: "string" },
+      hostname: { type: "string" },
+      "use-ip-as-hostname": { type: "boolean" },
+      cores: { type: "string" },
+      memory: { type: "string" },
+      tags: { type: "string" },
+      "state-dir": { type: "string" },
+      "metrics-port": { type: "string" },
+      "no-metrics": { type: "boolean" },
       set: { type: "string", multiple: true },
       "validate-config": { type: "boolean" },
       "print-sample-config": { type: "boolean" },
@@ -53,6 +73,18 @@ export function parseRqdArgs(argv: readonly string[]): RqdCliAction {
   if (values.port !== undefined) overrides["grpc.rqd_port"] = values.port;
   if (values.cuebot !== undefined) overrides["grpc.cuebot_endpoints"] = values.cuebot;
   if (values.facility !== undefined) overrides["machine.facility"] = values.facility;
+  if (values.bind !== undefined) overrides["grpc.rqd_bind_address"] = values.bind;
+  if (values.hostname !== undefined) overrides["machine.override_real_values.hostname"] = values.hostname;
+  if (values["use-ip-as-hostname"]) overrides["machine.use_ip_as_hostname"] = "true";
+  if (values.cores !== undefined) {
+    overrides["machine.override_real_values.cores"] = values.cores;
+    overrides["machine.override_real_values.procs"] ??= "1";
+  }
+  if (values.memory !== undefined) overrides["machine.override_real_values.memory_size"] = values.memory;
+  if (values.tags !== undefined) overrides["machine.custom_tags"] = values.tags;
+  if (values["state-dir"] !== undefined) overrides["runner.state_dir"] = values["state-dir"];
+  if (values["metrics-port"] !== undefined) overrides["metrics.port"] = values["metrics-port"];
+  if (values["no-metrics"]) overrides["metrics.enabled"] = "false";
   const options = { configPath: values.config, overrides };
   return values["validate-config"] ? { kind: "validate", options } : { kind: "run", options };
 }

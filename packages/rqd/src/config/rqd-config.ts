@@ -12,8 +12,9 @@ export const rqdConfigSchema = {
     format: field.string("auto", "(openrqd) json, text, or auto: text on a terminal, JSON otherwise", { choices: ["auto", "json", "text"] }),
   }),
   grpc: section("gRPC server and the connection to Cuebot", {
-    rqd_port: field.int(8444, "port of the rqd.RqdInterface and rqd.RunningFrame services", { min: 1, max: 65535 }),
+    rqd_port: field.int(8444, "port of the rqd.RqdInterface and rqd.RunningFrame services (0: any free port, logged at start)", { min: 0, max: 65535 }),
     rqd_interface: field.optionalString("listen on the first IPv4 address of this network interface (default: all interfaces)"),
+    rqd_bind_address: field.optionalString("(openrqd) listen on this address, e.g. 127.0.0.11 (wins over rqd_interface; default 0.0.0.0)"),
     cuebot_endpoints: field.stringList(["localhost:8443"], "Cuebot report endpoints host:port (a list or a comma-separated string); one is picked at random"),
     connection_expires_after: field.duration("1h", "pick a new random endpoint after this long (only with more than one endpoint)"),
     backoff_delay_min: field.duration("10ms", "first retry delay of a report call"),
@@ -42,6 +43,7 @@ export const rqdConfigSchema = {
     nimby_display_file_path: field.optionalString("file holding the DISPLAY to watch"),
     nimby_start_retry_interval: field.duration("300s", "retry period when the display cannot be opened"),
     nimby_display_xauthority_path: field.string("/home/{username}/Xauthority", "Xauthority file for the display"),
+    nimby_activity_file: field.optionalString("(openrqd) also count a change of this file's modification time as user input (for kiosks and tests: touch it)"),
     nimby_kill_frames: field.bool(false, "(openrqd) kill running frames when the host becomes NIMBY-locked (otherwise they finish)"),
     facility: field.string("cloud", "facility reported to Cuebot"),
     cpuinfo_path: field.string("/proc/cpuinfo", "where to read the CPU topology"),
@@ -66,6 +68,7 @@ export const rqdConfigSchema = {
     shell_path: field.string("/bin/bash", "shell that runs frame commands"),
     snapshots_path: field.string("~/.rqd/snapshots", "running-frame records for recovery after an agent restart (~ is the agent user's home)"),
     completions_path: field.optionalString("(openrqd) durable completion-report queue (default: <snapshots_path>/../completions)"),
+    state_dir: field.optionalString("(openrqd) one directory for the agent's state: frame records in <state_dir>/frames, the completion queue in <state_dir>/completions (wins over snapshots_path and completions_path)"),
     kill_monitor_interval: field.duration("120s", "how often a killed frame is checked for survivors"),
     kill_monitor_timeout: field.duration("1200s", "give up on a frame that will not die after this long"),
     force_kill_after_timeout: field.bool(false, "SIGKILL a frame that survived kill_monitor_timeout"),
@@ -84,13 +87,14 @@ export const rqdConfigSchema = {
   }),
   metrics: section("(openrqd) Prometheus metrics and health", {
     enabled: field.bool(true, "serve /metrics and /healthz"),
-    port: field.int(9445, "port of /metrics and /healthz", { min: 0, max: 65535 }),
+    port: field.int(9445, "port of /metrics and /healthz (0: any free port, logged at start)", { min: 0, max: 65535 }),
     host: field.string("0.0.0.0", "address of /metrics and /healthz"),
   }),
   lifecycle: section("(openrqd) Start and stop", {
     drain_on_signal: field.string("wait", "on SIGTERM/SIGINT: wait for running frames, kill them, or leave them running for the next agent to re-adopt", { choices: ["wait", "kill", "detach"] }),
     drain_timeout: field.duration("0s", "with drain_on_signal wait: kill what still runs after this long (0 = wait forever)"),
-    reboot_command: field.stringList(["/sbin/reboot"], "command run by RebootNow/RebootIdle"),
+    reboot_command: field.stringList(["/sbin/reboot"], "command (argv) run by RebootNow/RebootIdle"),
+    restart_exit_code: field.int(75, "exit status of RestartRqdNow/RestartRqdIdle: the service manager restarts the agent (the systemd unit has RestartForceExitStatus=75)", { min: 1, max: 255 }),
   }),
 };
 
