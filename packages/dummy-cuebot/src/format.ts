@@ -56,6 +56,11 @@ const frameText = (f: RunningFrameInfo): string =>
 
 /** One line per report, in the "RqdReport: Received a <rpc> request" form OpenCue's dummy Cuebot prints. */
 export function describeReport(r: ReceivedReport): string {
+  const applied = r.error !== undefined ? ` -> not applied: ${r.error}` : r.applied !== undefined ? ` -> ${r.applied}` : "";
+  return describeReportBody(r) + applied;
+}
+
+function describeReportBody(r: ReceivedReport): string {
   const head = `${new Date(r.receivedAt).toISOString()} RqdReport: Received a ${r.kind} request from ${r.hostName}:`;
   switch (r.kind) {
     case "report_rqd_startup":
@@ -81,7 +86,11 @@ export function reportToJson(r: ReceivedReport): { [k: string]: JsonValue } {
       : r.kind === "report_status"
         ? toJson(HostReportSchema, r.report, jsonOptions)
         : toJson(FrameCompleteReportSchema, r.report, jsonOptions);
-  return { kind: r.kind, seq: r.seq, receivedAt: new Date(r.receivedAt).toISOString(), host: r.hostName, report };
+  return {
+    kind: r.kind, seq: r.seq, receivedAt: new Date(r.receivedAt).toISOString(), host: r.hostName, report,
+    ...(r.applied !== undefined ? { applied: r.applied } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
 }
 
 export const hostReportToJson = (report: HostReport): JsonValue => toJson(HostReportSchema, report, jsonOptions);

@@ -25,3 +25,17 @@ export {
   runningFrameInfoTable,
 } from "./format.js";
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, RQD_CLIENT_COMMANDS, runCli, type CliIo } from "./cli.js";
+export {
+  createDbReportHandler,
+  describeCompletion,
+  DEFAULT_HOST_REGISTRATION,
+  type DbReportHandler,
+  type DbReportHandlerOptions,
+  type ReportHandler,
+} from "./db/db-report-handler.js";
+export type { CompletionOutcome } from "./db/frame-completion.js";
+export type { HostRegistrationOptions } from "./db/host-reports.js";
+export type { LostProcSweep } from "./db/lost-procs.js";
+export { determineFrameState, EXIT_STATUS, type CompletionFacts, type FrameState } from "./db/frame-state.js";
+export { DummyCuebotError, type DummyCuebotErrorCode } from "./db/errors.js";
+export type { CuebotDb } from "./db/db-types.js";

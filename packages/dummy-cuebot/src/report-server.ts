@@ -8,6 +8,7 @@ import {
   type FrameCompleteReport,
   type HostReport,
 } from "@opencue-ts/proto";
+import type { ReportHandler } from "./db/db-report-handler.js";
 
 /** The snake_case RPC names, as OpenCue's tools print them. */
 export type ReportKind = "report_rqd_startup" | "report_status" | "report_running_frame_completion";
@@ -19,6 +20,10 @@ interface ReportBase {
   readonly receivedAt: number;
   /** RenderHost.name of the reporting host. */
   readonly hostName: string;
+  /** With a handler: what it applied (e.g. "0001-render SUCCEEDED (exit 0), proc released"). */
+  readonly applied?: string;
+  /** With a handler: why applying failed (the RPC then failed with INTERNAL, so RQD retries). */
+  readonly error?: string;
 }
 
 export type ReceivedReport =
@@ -43,6 +48,11 @@ export interface ReportServerOptions {
   readonly host?: string;
   /** Injected clock for receivedAt/lastSeenAt. */
   readonly now?: () => number;
+  /**
+   * Applies each report before it is answered (createDbReportHandler: to a Cuebot database). A
+   * handler failure is recorded and answered with INTERNAL, which RQD retries.
+   */
+  readonly handler?: ReportHandler;
 }
 
 export class WaitForTimeoutError extends Error {
@@ -112,31 +122,49 @@ export async function createReportServer(options: ReportServerOptions = {}): Pro
 
   const base = () => ({ seq: received.length + 1, receivedAt: now() });
 
+  // Without a handler a report is recorded at once; with one, after it was applied (seq is then the
+  // order of application), so waitFor(...) sees the database already updated.
+  const apply = async (report: ReceivedReport, run: (h: ReportHandler) => Promise<string>): Promise<void> => {
+    const handler = options.handler;
+    if (!handler) {
+      record(report);
+      return;
+    }
+    try {
+      const applied = await run(handler);
+      record({ ...report, seq: received.length + 1, applied });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      record({ ...report, seq: received.length + 1, error });
+      throw new ConnectError(`dummy-cuebot could not apply ${report.kind}: ${error}`, Code.Internal);
+    }
+  };
+
   const server = await createGrpcServer({
     port: options.port ?? 0,
     host: options.host ?? "127.0.0.1",
     closeGraceMs: 500,
     services: [
       bindService(RqdReportInterface, {
-        reportRqdStartup: (req) => {
+        reportRqdStartup: async (req) => {
           gate("report_rqd_startup");
           const report = req.bootReport;
           const hostName = requireHostName(report?.host?.name, "boot_report");
-          record({ ...base(), kind: "report_rqd_startup", hostName, report: report! });
+          await apply({ ...base(), kind: "report_rqd_startup", hostName, report: report! }, (h) => h.startup(report!));
           return {};
         },
-        reportStatus: (req) => {
+        reportStatus: async (req) => {
           gate("report_status");
           const report = req.hostReport;
           const hostName = requireHostName(report?.host?.name, "host_report");
-          record({ ...base(), kind: "report_status", hostName, report: report! });
+          await apply({ ...base(), kind: "report_status", hostName, report: report! }, (h) => h.status(report!));
           return {};
         },
-        reportRunningFrameCompletion: (req) => {
+        reportRunningFrameCompletion: async (req) => {
           gate("report_running_frame_completion");
           const report = req.frameCompleteReport;
           const hostName = requireHostName(report?.host?.name, "frame_complete_report");
-          record({ ...base(), kind: "report_running_frame_completion", hostName, report: report! });
+          await apply({ ...base(), kind: "report_running_frame_completion", hostName, report: report! }, (h) => h.completion(report!));
           return {};
         },
       }),
