@@ -30,6 +30,7 @@ export {
 export { createHostIndex, type HostIndex, type HostIndexOptions, type IndexedHost, type CandidateQuery, type HostShape } from "./host-index.js";
 export { coresForFrame, requestedCores, type CoreSizingInput } from "./core-sizing.js";
 export { computeMaxMore, placementScore, type ScoreInput } from "./placement-score.js";
+export { parseTagList, parseServiceList, threadModeFromInt, normaliseId } from "./cuebot-values.js";
 export { createPrng, type Prng } from "./prng.js";
 export type * from "./simulator/farm-spec.js";
 export {

@@ -50,7 +50,10 @@ export type UnplaceableReason =
 /** Why a placeable layer got no (more) frames in this step. */
 export type BlockedReason =
   | "no-idle-host"
+  /** The layer holds a reservation and waits for it. */
   | "reserved"
+  /** Hosts that fit are held for other frames' reservations and this one would delay them. */
+  | "held-by-reservation"
   | "job-max-cores"
   | "job-max-gpus"
   | "folder-max-cores"

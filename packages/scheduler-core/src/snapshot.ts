@@ -2,6 +2,7 @@
 // from Cuebot rows (see README "Mapping from Cuebot"): ids are varchar(36) strings, cores are
 // centicores (Cuebot's int_cores: cores x 100), memory and GPU memory are KB, GPUs are counts, time
 // is epoch milliseconds. Caps use Cuebot's convention: a value <= 0 means "no cap".
+import type { Reservation } from "./plan-result.js";
 
 /** host.int_thread_mode: 0 AUTO, 1 ALL, 2 VARIABLE. */
 export type ThreadMode = "AUTO" | "ALL" | "VARIABLE";
@@ -180,4 +181,6 @@ export interface FarmSnapshot {
   readonly layers: readonly Layer[];
   readonly frames: readonly Frame[];
   readonly limits?: readonly LimitRecord[];
+  /** The previous step's reservations (PlanResult.reservations): honoured while their frame still waits. */
+  readonly reservations?: readonly Reservation[];
 }
