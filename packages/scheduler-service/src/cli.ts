@@ -14,6 +14,12 @@ Options:
   -i, --ignore-tags TAG      tag removed from every cluster (scheduler.ignore_tags; repeatable)
       --alloc-tags TAGS      only these allocation tags, comma-separated (scheduler.alloc_tags)
       --manual-tags TAGS     only these manual tags, comma-separated (scheduler.manual_tags)
+      --shows NAMES          schedule exactly these shows, comma-separated, managed or not (scheduler.shows)
+      --database-url URL     PostgreSQL URL postgres://user:pass@host:port/db (database.url; also the env
+                             variable OPENSCHEDULER_database.url); without one an embedded PostgreSQL starts
+      --grpc-port PORT       RQD port on every host (rqd.grpc_port)
+      --metrics-port PORT    port of /metrics and /healthz, 0 = any free one (queue.metrics_port)
+      --instance-id NAME     name of this instance among several (instance.id)
       --dry-run              book in the database but do not call RQD (rqd.dry_run_mode)
       --set KEY=VALUE        set any config key, e.g. --set database.db_host=db1 (repeatable)
       --validate-config      print the effective configuration, or every bad key, and exit
@@ -46,6 +52,12 @@ export function parseSchedulerArgs(argv: readonly string[]): SchedulerCliAction 
       "manual-tags": { type: "string" },
       manual_tags: { type: "string" },
       "dry-run": { type: "boolean" },
+      shows: { type: "string" },
+      "database-url": { type: "string" },
+      database_url: { type: "string" },
+      "grpc-port": { type: "string" },
+      "metrics-port": { type: "string" },
+      "instance-id": { type: "string" },
       set: { type: "string", multiple: true },
       "validate-config": { type: "boolean" },
       "print-sample-config": { type: "boolean" },
@@ -65,6 +77,12 @@ export function parseSchedulerArgs(argv: readonly string[]): SchedulerCliAction 
   const manual = values["manual-tags"] ?? values.manual_tags;
   if (manual) overrides["scheduler.manual_tags"] = manual;
   if (values["dry-run"]) overrides["rqd.dry_run_mode"] = "true";
+  if (values.shows) overrides["scheduler.shows"] = values.shows;
+  const url = values["database-url"] ?? values.database_url;
+  if (url) overrides["database.url"] = url;
+  if (values["grpc-port"]) overrides["rqd.grpc_port"] = values["grpc-port"];
+  if (values["metrics-port"]) overrides["queue.metrics_port"] = values["metrics-port"];
+  if (values["instance-id"]) overrides["instance.id"] = values["instance-id"];
   const options = { configPath: values.config, overrides };
   return values["validate-config"] ? { kind: "validate", options } : { kind: "run", options };
 }

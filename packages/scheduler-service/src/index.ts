@@ -1,2 +1,18 @@
 export { schedulerConfigSchema, loadSchedulerConfig, checkSchedulerConfig, SCHEDULER_SAMPLE_HEADER, type SchedulerConfig, type LoadSchedulerConfigOptions } from "./config/scheduler-config.js";
 export { runSchedulerCli, parseSchedulerArgs, SCHEDULER_USAGE, type SchedulerCliAction, type SchedulerCliOptions } from "./cli.js";
+export { SchedulerError, type SchedulerErrorCode } from "./errors.js";
+export { createSchedulerService, type SchedulerService, type SchedulerServiceOptions, type SchedulerStats, type ServiceState } from "./service/scheduler-service.js";
+export { runSchedulerService, EXIT_CONFIG } from "./service/run-service.js";
+export { openDatabase, databaseConfigured, externalDbConfig, type OpenedDatabase } from "./service/database-setup.js";
+export { createSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
+export { createRqdLauncher, type RqdLauncher, type RqdLauncherOptions } from "./rqd/rqd-launcher.js";
+export { loadClusters, activeScan, type Cluster, type ClusterTag, type ClusterScope, type TagType } from "./db/clusters.js";
+export { queryJobs, type DispatchJob } from "./db/jobs.js";
+export { queryLayers, type DispatchLayer, type DispatchFrame } from "./db/layers.js";
+export { queryHosts, type DispatchHost } from "./db/hosts.js";
+export { bookFrame, compensateBooking, type FrameBooking, type BookingOutcome } from "./db/booking.js";
+export { recomputeAccounting } from "./db/recompute.js";
+export { createLeaseManager, ensureCoordinationTables, rendezvousOwner, type LeaseManager } from "./coordination/lease-manager.js";
+export { planPass, type Decision, type PassJob, type PassPlan } from "./dispatch/pass-planner.js";
+export { chooseCores, type SizingInput } from "./dispatch/core-sizing.js";
+export { buildRunFrame, frameChunk, compactFrameSpec, frameNumber } from "./dispatch/run-frame.js";

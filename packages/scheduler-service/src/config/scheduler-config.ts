@@ -20,6 +20,7 @@ export const schedulerConfigSchema = {
     format: field.string("auto", "(cue-scheduler) json, text, or auto: text on a terminal, JSON otherwise", { choices: ["auto", "json", "text"] }),
   }),
   database: section("Cuebot's PostgreSQL database", {
+    url: field.optionalString("(cue-scheduler) full connection URL postgres://user:pass@host:port/db; wins over the db_* keys"),
     pool_size: field.int(20, "connections in the pool", { min: 2 }),
     db_host: field.string("localhost", "database host"),
     db_name: field.string("test", "database name"),
@@ -88,6 +89,7 @@ export const schedulerConfigSchema = {
     ignore_tags: field.stringList([], "tags removed from every cluster"),
     alloc_tags: field.stringList([], "(cue-scheduler) only these allocation tags (empty: all)"),
     manual_tags: field.stringList([], "(cue-scheduler) only these manual tags (empty: all)"),
+    shows: field.stringList([], "(cue-scheduler) schedule exactly these shows by name, managed or not (empty: every active show with show.b_scheduler_managed)"),
   }),
   accounting: section("Reconciliation of booked resources with the database", {
     recompute_interval: field.duration("15s", "how often booked counters are recomputed from procs"),

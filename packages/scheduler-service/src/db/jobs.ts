@@ -1,0 +1,68 @@
+// Job query for one cluster pass (reference §2.1): PENDING, unpaused jobs of the cluster's show and
+// facility with a waiting layer on the cluster's tags that fits the folder and job caps, by priority.
+// Caps use live sums over proc, not the lagging *_resource counters.
+import { sql, type Kysely } from "kysely";
+import type { Database } from "@opencue-ts/cuebot-db";
+
+export interface DispatchJob {
+  readonly id: string;
+  readonly priority: number;
+  readonly showName: string;
+  /** Live SUM(proc.int_cores_reserved) of the job (core units). */
+  readonly coresInUse: number;
+}
+
+export interface JobQueryInput {
+  readonly showId: string;
+  readonly facilityId: string;
+  readonly tags: readonly string[];
+  /** queue.core_multiplier: one core of head-room, in core units. */
+  readonly coreMultiplier: number;
+  readonly limit: number;
+}
+
+export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise<DispatchJob[]> {
+  const tags = [...q.tags];
+  const rows = await sql<{ pk_job: string; int_priority: number; show_name: string; cores_in_use: number }>`
+    WITH job_live AS (
+      SELECT p.pk_job, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
+        FROM proc p WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job
+    ), folder_live AS (
+      SELECT j.pk_folder, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
+        FROM proc p JOIN job j ON j.pk_job = p.pk_job
+       WHERE p.pk_show = ${q.showId} AND j.str_state <> 'FINISHED' GROUP BY j.pk_folder
+    ), sub_live AS (
+      SELECT h.pk_alloc, SUM(p.int_cores_reserved) AS cores
+        FROM proc p JOIN host h ON h.pk_host = p.pk_host
+       WHERE p.pk_show = ${q.showId} AND NOT p.b_local GROUP BY h.pk_alloc
+    ), bookable AS (
+      SELECT 1 FROM subscription sub LEFT JOIN sub_live sl ON sl.pk_alloc = sub.pk_alloc
+       WHERE sub.pk_show = ${q.showId} AND sub.int_burst > 0
+         AND sub.int_burst - COALESCE(sl.cores, 0) >= ${q.coreMultiplier}
+         AND COALESCE(sl.cores, 0) < sub.int_burst
+         AND EXISTS (SELECT 1 FROM vs_waiting w WHERE w.pk_show = ${q.showId})
+       LIMIT 1
+    )
+    SELECT j.pk_job, jr.int_priority, s.str_name AS show_name, COALESCE(jl.cores, 0) AS cores_in_use
+      FROM job j
+      JOIN show s ON s.pk_show = j.pk_show
+      JOIN job_resource jr ON jr.pk_job = j.pk_job
+      JOIN folder_resource fr ON fr.pk_folder = j.pk_folder
+      LEFT JOIN folder_live fl ON fl.pk_folder = j.pk_folder
+      LEFT JOIN job_live jl ON jl.pk_job = j.pk_job
+     WHERE EXISTS (SELECT 1 FROM bookable)
+       AND j.pk_show = ${q.showId} AND j.pk_facility = ${q.facilityId}
+       AND j.str_state = 'PENDING' AND NOT j.b_paused
+       AND (fr.int_max_cores <= 0 OR COALESCE(fl.cores, 0) < fr.int_max_cores)
+       AND (fr.int_max_gpus <= 0 OR COALESCE(fl.gpus, 0) < fr.int_max_gpus)
+       AND EXISTS (
+         SELECT 1 FROM layer l JOIN layer_stat ls ON ls.pk_layer = l.pk_layer
+          WHERE l.pk_job = j.pk_job AND ls.int_waiting_count > 0
+            AND string_to_array(replace(l.str_tags, ' ', ''), '|') && ${tags}::text[]
+            AND (fr.int_max_cores <= 0 OR COALESCE(fl.cores, 0) + l.int_cores_min <= fr.int_max_cores)
+            AND (fr.int_max_gpus <= 0 OR COALESCE(fl.gpus, 0) + l.int_gpus_min <= fr.int_max_gpus)
+            AND (jr.int_max_cores <= 0 OR COALESCE(jl.cores, 0) + l.int_cores_min <= jr.int_max_cores))
+     ORDER BY jr.int_priority DESC, j.pk_job
+     LIMIT ${q.limit}`.execute(db);
+  return rows.rows.map((r) => ({ id: r.pk_job, priority: r.int_priority, showName: r.show_name, coresInUse: r.cores_in_use }));
+}

@@ -1,0 +1,601 @@
+// The scheduler service: an explicit state machine (created -> starting -> running -> stopping ->
+// stopped) around background loops (heartbeat + leases, cluster reload, awake scan, accounting
+// recompute) and `queue.stream.cluster_buffer_size` pass workers. A pass takes one owned, awake,
+// non-sleeping cluster in round-robin order, reads its jobs, hosts and layers (a few indexed queries),
+// plans decisions (pure), then books each decision in its own short transaction and launches it on
+// RQD (unless dry run), compensating failed launches exactly. Problems (database down, bad facility,
+// tags, shows) are logged and counted and the service keeps retrying: it never exits for them.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Database } from "@opencue-ts/cuebot-db";
+import type { HealthReport, Logger } from "@opencue-ts/service-kit";
+import type { RunFrame } from "@opencue-ts/proto";
+import type { SchedulerConfig } from "../config/scheduler-config.js";
+import { activeScan, isClusterActive, loadClusters, resolveFacility, resolveShows, showsWithoutSubscriptions, type Cluster, type ClusterScope } from "../db/clusters.js";
+import { queryJobs, type DispatchJob } from "../db/jobs.js";
+import { queryHosts, type DispatchHost } from "../db/hosts.js";
+import { queryLayers } from "../db/layers.js";
+import { bookFrame, compensateBooking, type FrameBooking } from "../db/booking.js";
+import { managedShowIds, recomputeAccounting } from "../db/recompute.js";
+import { createLeaseManager, ensureCoordinationTables, type LeaseManager } from "../coordination/lease-manager.js";
+import { planPass, type Decision, type PassJob } from "../dispatch/pass-planner.js";
+import type { BookingStrategy } from "../dispatch/placement.js";
+import { buildRunFrame } from "../dispatch/run-frame.js";
+import { createRqdLauncher, type RqdLauncher } from "../rqd/rqd-launcher.js";
+import { createSchedulerMetrics, type SchedulerMetrics } from "../metrics.js";
+import { errorMessage, SchedulerError, type SchedulerErrorCode } from "../errors.js";
+
+export type ServiceState = "created" | "starting" | "running" | "stopping" | "stopped";
+
+export interface SchedulerServiceOptions {
+  readonly config: SchedulerConfig;
+  readonly db: Kysely<Database>;
+  readonly logger: Logger;
+  readonly metrics?: SchedulerMetrics;
+  /** Default: a gRPC launcher on rqd.grpc_port. */
+  readonly launcher?: RqdLauncher;
+  /** Default: instance.id, else "<host>:<pid>:<random>". */
+  readonly instanceId?: string;
+  /** Wall clock in ms (RunFrame start_time, time-to-book). */
+  readonly now?: () => number;
+}
+
+export interface SchedulerStats {
+  readonly framesBooked: number;
+  readonly framesLaunched: number;
+  readonly launchFailures: number;
+  /** Booking transactions that booked nothing (frame taken, host exhausted, caps...). */
+  readonly wastedAttempts: number;
+  readonly bookingAttempts: number;
+  readonly passes: number;
+  /** performance.now() of the first and last booking (null before any). */
+  readonly firstBookingAt: number | null;
+  readonly lastBookingAt: number | null;
+  readonly clustersOwned: number;
+  readonly clustersTotal: number;
+  readonly liveInstances: number;
+}
+
+export interface SchedulerService {
+  readonly instanceId: string;
+  readonly metrics: SchedulerMetrics;
+  state(): ServiceState;
+  /** Connects, checks the scope, takes the first leases and starts the loops. */
+  start(): Promise<void>;
+  /** Graceful: no new bookings; bookings and launches in flight finish; leases are released. */
+  stop(): Promise<void>;
+  /** Resolves when the service has stopped (stop(), or queue.empty_job_cycles_before_quiting). */
+  readonly stopped: Promise<void>;
+  stats(): SchedulerStats;
+  health(): HealthReport;
+}
+
+type PassReason = "booked" | "saturated" | "no_jobs" | "query_error";
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+/** A counting semaphore bounding concurrent booking transactions (the pool must not run dry). */
+function createSemaphore(size: number) {
+  let free = size;
+  const waiters: (() => void)[] = [];
+  return {
+    async acquire(): Promise<void> {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      await new Promise<void>((r) => waiters.push(r));
+    },
+    release(): void {
+      const w = waiters.shift();
+      if (w) w();
+      else free++;
+    },
+  };
+}
+
+export function createSchedulerService(o: SchedulerServiceOptions): SchedulerService {
+  const cfg = o.config;
+  const log = o.logger;
+  const db = o.db;
+  const metrics = o.metrics ?? createSchedulerMetrics();
+  const wallNow = o.now ?? (() => Date.now());
+  const instanceId = o.instanceId ?? cfg.instance.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const launcher = o.launcher ?? createRqdLauncher({ port: cfg.rqd.grpc_port, timeoutMs: cfg.rqd.launch_timeout });
+  const leases: LeaseManager = createLeaseManager({ db, instanceId, hostName: hostname(), pid: process.pid, leaseMs: cfg.instance.lease_duration });
+  const m = cfg.queue.core_multiplier;
+  const strategy: BookingStrategy = cfg.queue.host_booking_strategy.type === "epvm"
+    ? { type: "epvm", maxCandidates: cfg.queue.host_booking_strategy.max_candidates ?? 500, weights: cfg.queue.host_booking_strategy.weights }
+    : { type: "saturation", coreSaturation: cfg.queue.host_booking_strategy.core_saturation, memorySaturation: cfg.queue.host_booking_strategy.memory_saturation, memoryKeyDivisorKb: Math.max(1, Math.floor(cfg.host_cache.memory_key_divisor / 1024)) };
+  const bookingSlots = createSemaphore(Math.max(1, cfg.database.pool_size - 1));
+
+  let state: ServiceState = "created";
+  const abort = new AbortController();
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+
+  // Scope and cluster universe.
+  let scope: ClusterScope | null = null;
+  let universe: Cluster[] = [];
+  let active: Set<string> | null = null; // null: scan not done yet (everything awake)
+  const sleepingUntil = new Map<string, number>();
+  const lastPassAt = new Map<string, number>();
+  const inPass = new Set<string>();
+  let rrIndex = 0;
+  let liveInstances = 1;
+  let dbUp = true;
+  const problemsNow = new Map<SchedulerErrorCode | string, string>();
+
+  // Hosts whose launch failed are left alone for rqd.host_backoff.
+  const hostBackoff = new Map<string, number>();
+  // One booking at a time per host in this process, so passes of clusters sharing a host queue up
+  // instead of failing each other's advisory try-lock.
+  const hostQueues = new Map<string, Promise<void>>();
+
+  let framesBooked = 0, framesLaunched = 0, launchFailures = 0, wasted = 0, attempts = 0, passes = 0;
+  let firstBookingAt: number | null = null, lastBookingAt: number | null = null;
+  let idleRounds = 0;
+  let wake: (() => void) | null = null;
+
+  function problem(code: SchedulerErrorCode | string, message: string, meta: Record<string, unknown> = {}): void {
+    metrics.problems.inc({ code });
+    if (problemsNow.get(code) !== message) log.error(message, { code, ...meta });
+    problemsNow.set(code, message);
+  }
+  function clearProblem(code: string): void {
+    if (problemsNow.delete(code)) log.info(`resolved: ${code}`);
+  }
+
+  function dbFailed(e: unknown, what: string): void {
+    dbUp = false;
+    metrics.databaseUp.set(0);
+    problem("DATABASE_UNREACHABLE", `database error while ${what}: ${errorMessage(e)}`);
+  }
+  function dbOk(): void {
+    if (!dbUp) {
+      dbUp = true;
+      clearProblem("DATABASE_UNREACHABLE");
+    }
+    metrics.databaseUp.set(1);
+  }
+
+  async function resolveScope(): Promise<ClusterScope | null> {
+    const s = cfg.scheduler;
+    let facilityId: string | null = null;
+    if (s.facility) {
+      facilityId = await resolveFacility(db, s.facility);
+      if (facilityId === null) {
+        problem("INVALID_FACILITY", `scheduler.facility "${s.facility}" names no facility in the database; nothing is scheduled until it exists`);
+        return null;
+      }
+      clearProblem("INVALID_FACILITY");
+    }
+    let showIds: string[] = [];
+    if (s.shows.length > 0) {
+      const r = await resolveShows(db, s.shows);
+      if (r.missing.length > 0) problem("INVALID_SHOW", `scheduler.shows: no show named ${r.missing.map((n) => `"${n}"`).join(", ")}`);
+      else clearProblem("INVALID_SHOW");
+      if (r.ids.length === 0) return null;
+      showIds = r.ids;
+    }
+    return {
+      facilityId, showIds, ignoreTags: s.ignore_tags, allocTags: s.alloc_tags, manualTags: s.manual_tags,
+      manualChunkSize: cfg.queue.manual_tags_chunk_size, hostnameChunkSize: cfg.queue.hostname_tags_chunk_size,
+    };
+  }
+
+  async function reloadClusters(): Promise<void> {
+    try {
+      const next = await resolveScope();
+      scope = next;
+      if (next === null) {
+        universe = [];
+        return;
+      }
+      const clusters = await loadClusters(db, next);
+      dbOk();
+      const keys = new Set(clusters.map((c) => c.key));
+      for (const k of [...sleepingUntil.keys()]) if (!keys.has(k)) sleepingUntil.delete(k);
+      const changed = clusters.length !== universe.length || clusters.some((c, i) => universe[i]?.key !== c.key);
+      universe = clusters;
+      if (changed) {
+        rrIndex = 0;
+        log.info("clusters loaded", { clusters: clusters.length, byType: countByType(clusters) });
+      }
+      for (const type of ["alloc", "manual", "hostname", "hardware"] as const) metrics.clustersTotal.set({ cluster_type: type }, clusters.filter((c) => c.type === type).length);
+      // Configured tags that match nothing are almost always typos.
+      const present = new Set(clusters.flatMap((c) => c.tags.map((t) => t.name)));
+      const unknown = [...cfg.scheduler.alloc_tags, ...cfg.scheduler.manual_tags].filter((t) => !present.has(t));
+      if (unknown.length > 0) problem("UNKNOWN_TAG", `scheduler tags ${unknown.map((t) => `"${t}"`).join(", ")} match no host tag of a scheduled show`);
+      else clearProblem("UNKNOWN_TAG");
+      const orphans = await showsWithoutSubscriptions(db, next);
+      if (orphans.length > 0) problem("SHOW_WITHOUT_SUBSCRIPTIONS", `shows ${orphans.map((n) => `"${n}"`).join(", ")} have no subscription: their jobs can never be booked`);
+      else clearProblem("SHOW_WITHOUT_SUBSCRIPTIONS");
+    } catch (e) {
+      dbFailed(e, "loading clusters");
+    }
+  }
+
+  async function scanActive(): Promise<void> {
+    if (scope === null) return;
+    const t = performance.now();
+    try {
+      const next = await activeScan(db, scope);
+      metrics.activeScanDuration.observe((performance.now() - t) / 1000);
+      metrics.activeTags.set(next.size);
+      const wasEmpty = active !== null && active.size === 0;
+      active = next;
+      for (const k of [...sleepingUntil.keys()]) {
+        const c = universe.find((u) => u.key === k);
+        if (c && !isClusterActive(c, next)) sleepingUntil.delete(k);
+      }
+      if (wasEmpty && next.size > 0) wake?.();
+    } catch (e) {
+      dbFailed(e, "scanning for waiting work");
+    }
+  }
+
+  async function heartbeat(): Promise<void> {
+    try {
+      const t = await leases.tick(universe.map((c) => c.key));
+      dbOk();
+      liveInstances = t.live.length;
+      metrics.instancesLive.set(t.live.length);
+      metrics.clustersOwned.set(t.owned.size);
+      if (t.gained.length > 0 || t.lost.length > 0) log.info("cluster leases changed", { instance: instanceId, owned: t.owned.size, gained: t.gained.length, lost: t.lost.length, liveInstances: t.live.length });
+      if (t.gained.length > 0) wake?.();
+    } catch (e) {
+      dbFailed(e, "renewing cluster leases");
+      metrics.clustersOwned.set(0);
+    }
+  }
+
+  async function recompute(): Promise<void> {
+    if (!leases.isLeader() || scope === null) return;
+    const t = performance.now();
+    try {
+      const shows = [...new Set(universe.map((c) => c.showId))];
+      await recomputeAccounting(db, await managedShowIds(db, shows));
+    } catch (e) {
+      log.warn("accounting recompute failed", { error: errorMessage(e) });
+    } finally {
+      metrics.recomputeDuration.observe((performance.now() - t) / 1000);
+    }
+  }
+
+  function runnableClusters(): Cluster[] {
+    const now = performance.now();
+    return universe.filter((c) => leases.owns(c.key) && !inPass.has(c.key) && (active === null || isClusterActive(c, active)) && (sleepingUntil.get(c.key) ?? 0) <= now);
+  }
+
+  function putToSleep(c: Cluster, ms: number): void {
+    sleepingUntil.set(c.key, performance.now() + ms);
+    lastPassAt.delete(c.key);
+  }
+
+  function noteIdle(): void {
+    const limit = cfg.queue.empty_job_cycles_before_quiting;
+    if (limit === null) return;
+    if (++idleRounds >= limit && state === "running") {
+      log.info("stopping: queue.empty_job_cycles_before_quiting reached", { rounds: idleRounds });
+      void stop();
+    }
+  }
+
+  async function runPass(c: Cluster): Promise<{ reason: PassReason; booked: number }> {
+    const tagNames = c.tags.map((t) => t.name);
+    let jobs: DispatchJob[];
+    const tq = performance.now();
+    try {
+      jobs = await queryJobs(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, coreMultiplier: m, limit: cfg.queue.max_jobs_per_cluster_pass });
+      metrics.jobQueryDuration.observe((performance.now() - tq) / 1000);
+      dbOk();
+    } catch (e) {
+      dbFailed(e, "querying jobs");
+      return { reason: "query_error", booked: 0 };
+    }
+    metrics.jobsQueried.inc(jobs.length);
+    if (jobs.length === 0) return { reason: "no_jobs", booked: 0 };
+    let hosts: DispatchHost[];
+    const passJobs: PassJob[] = [];
+    try {
+      hosts = await queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
+      if (hosts.length === 0) return { reason: "saturated", booked: 0 };
+      // Layers of several jobs are read concurrently (queue.stream.job_buffer_size).
+      const width = cfg.queue.stream.job_buffer_size;
+      for (let i = 0; i < jobs.length; i += width) {
+        const slice = jobs.slice(i, i + width);
+        const layers = await Promise.all(slice.map((j) => queryLayers(db, { jobId: j.id, tags: tagNames, framesPerLayer: cfg.queue.dispatch_frames_per_layer_limit })));
+        slice.forEach((j, k) => {
+          metrics.jobsProcessed.inc({ show_name: j.showName });
+          passJobs.push({ id: j.id, coresInUse: j.coresInUse, layers: layers[k]! });
+        });
+      }
+    } catch (e) {
+      dbFailed(e, "querying hosts and layers");
+      return { reason: "query_error", booked: 0 };
+    }
+    const now = performance.now();
+    for (const [h, until] of hostBackoff) if (until <= now) hostBackoff.delete(h);
+    metrics.hostsBackedOff.set(hostBackoff.size);
+    const plan = planPass(passJobs, hosts, {
+      strategy, coreMultiplier: m, strandedThresholdKb: Math.floor(cfg.queue.memory_stranded_threshold / 1024),
+      memReservedMinKb: Math.floor(cfg.queue.mem_reserved_min / 1024), selfishServices: cfg.queue.selfish_services,
+      hostAttemptsPerLayer: cfg.queue.host_candidate_attempts_per_layer, excludedHosts: new Set(hostBackoff.keys()),
+    });
+    metrics.noCandidateIterations.inc(plan.noCandidate);
+    metrics.jobCapPrecheckSkip.inc(plan.jobCapSkips);
+    for (const a of plan.attemptsPerLayer) metrics.candidatesPerLayer.observe(a);
+    if (plan.noCandidate > 0) metrics.checkoutOutcome.inc({ outcome: "no_match" }, plan.noCandidate);
+    const booked = await executeDecisions(plan.decisions);
+    return { reason: booked > 0 ? "booked" : "saturated", booked };
+  }
+
+  /** Books decisions: hosts in parallel (bounded), each host's decisions in order. */
+  async function executeDecisions(decisions: readonly Decision[]): Promise<number> {
+    const byHost = new Map<string, Decision[]>();
+    for (const d of decisions) {
+      let list = byHost.get(d.host.id);
+      if (!list) byHost.set(d.host.id, (list = []));
+      list.push(d);
+    }
+    const blocked = { subs: new Set<string>(), jobs: new Set<string>(), folders: new Set<string>() };
+    let booked = 0;
+    await Promise.all([...byHost.entries()].map(([hostId, list]) => withHostQueue(hostId, async () => {
+      let onHost = 0;
+      for (const d of list) {
+        if (state !== "running") break; // stopping: nothing new starts
+        if (blocked.jobs.has(d.layer.jobId) || blocked.folders.has(d.layer.folderId) || blocked.subs.has(`${d.layer.showId}/${d.host.allocId}`)) continue;
+        await bookingSlots.acquire();
+        let r: "booked" | "next_frame" | "stop_host";
+        try {
+          r = await bookAndLaunch(d, blocked);
+        } finally {
+          bookingSlots.release();
+        }
+        if (r === "booked") {
+          booked++;
+          onHost++;
+        }
+        if (r === "stop_host") break;
+      }
+      metrics.checkoutOutcome.inc({ outcome: onHost > 0 ? "booked" : "no_progress" });
+    })));
+    return booked;
+  }
+
+  function withHostQueue<T>(hostId: string, work: () => Promise<T>): Promise<T> {
+    const prev = hostQueues.get(hostId) ?? Promise.resolve();
+    const run = prev.then(work, work);
+    const tail = run.then(() => undefined, () => undefined);
+    hostQueues.set(hostId, tail);
+    void tail.then(() => {
+      if (hostQueues.get(hostId) === tail) hostQueues.delete(hostId);
+    });
+    return run;
+  }
+
+  async function bookAndLaunch(d: Decision, blocked: { subs: Set<string>; jobs: Set<string>; folders: Set<string> }): Promise<"booked" | "next_frame" | "stop_host"> {
+    const procId = randomUUID();
+    const b: FrameBooking = {
+      procId, frameId: d.frame.id, frameVersion: d.frame.version, layerId: d.layer.id, jobId: d.layer.jobId, showId: d.layer.showId,
+      folderId: d.layer.folderId, deptId: d.layer.deptId, hostId: d.host.id, hostName: d.host.name, allocId: d.host.allocId,
+      coreUnits: d.coreUnits, memoryKb: d.memoryKb, gpus: d.gpus, gpuMemoryKb: d.gpuMemoryKb,
+      memUsedKb: Math.floor(cfg.queue.mem_reserved_min / 1024), updateStat: cfg.host_cache.update_stat_on_book,
+    };
+    let runFrame: RunFrame | null = null;
+    if (!cfg.rqd.dry_run_mode) {
+      try {
+        runFrame = buildRunFrame({ procId, layer: d.layer, frame: d.frame, coreUnits: d.coreUnits, memoryKb: d.memoryKb, gpus: d.gpus, gpuMemoryKb: d.gpuMemoryKb, hostOs: d.host.os, softLimitFactor: cfg.queue.frame_memory_soft_limit, hardLimitFactor: cfg.queue.frame_memory_hard_limit, coreMultiplier: m, now: wallNow() });
+      } catch (e) {
+        problem("BAD_FRAME", `frame ${d.layer.jobName}/${d.frame.name} cannot be launched: ${errorMessage(e)}`);
+        return "next_frame";
+      }
+    }
+    attempts++;
+    let outcome;
+    try {
+      outcome = await bookFrame(db, b);
+    } catch (e) {
+      wasted++;
+      metrics.bookingOutcome.inc({ outcome: "db_error" });
+      metrics.checkoutOutcome.inc({ outcome: "dispatch_error" });
+      log.warn("booking failed", { frame: d.frame.id, host: d.host.name, error: errorMessage(e) });
+      return "stop_host";
+    }
+    metrics.bookingOutcome.inc({ outcome: outcome.kind === "limit" ? `limit_${outcome.table}` : outcome.kind });
+    switch (outcome.kind) {
+      case "frame_taken":
+        wasted++;
+        return "next_frame";
+      case "host_locked":
+      case "host_exhausted":
+        wasted++;
+        return "stop_host";
+      case "limit":
+        wasted++;
+        metrics.limitExceeded.inc({ table: outcome.table });
+        if (outcome.table === "subscription") blocked.subs.add(`${d.layer.showId}/${d.host.allocId}`);
+        else if (outcome.table === "job") blocked.jobs.add(d.layer.jobId);
+        else blocked.folders.add(d.layer.folderId);
+        return "stop_host";
+      case "booked":
+        break;
+    }
+    if (runFrame !== null) {
+      try {
+        await launcher.launch(d.host.name, runFrame);
+        framesLaunched++;
+      } catch (e) {
+        launchFailures++;
+        const code = e instanceof SchedulerError ? e.code : "RQD_UNREACHABLE";
+        metrics.launchFailures.inc({ code });
+        hostBackoff.set(d.host.id, performance.now() + cfg.rqd.host_backoff);
+        metrics.hostsBackedOff.set(hostBackoff.size);
+        problem(code, `launch of ${d.layer.jobName}/${d.frame.name} on ${d.host.name} failed, booking undone, host left alone for ${cfg.rqd.host_backoff} ms: ${errorMessage(e)}`, { host: d.host.name });
+        try {
+          const undone = await compensateBooking(db, b, outcome.frameVersion);
+          log.info("launch failure compensated", { frame: d.frame.id, host: d.host.name, ...undone });
+        } catch (ce) {
+          log.error("compensation failed; Cuebot's orphan checks will clean the proc", { frame: d.frame.id, proc: procId, error: errorMessage(ce) });
+        }
+        void launcher.kill(d.host.name, d.frame.id, "cue-scheduler: launch failed, booking undone");
+        return "stop_host";
+      }
+    }
+    framesBooked++;
+    const t = performance.now();
+    firstBookingAt ??= t;
+    lastBookingAt = t;
+    idleRounds = 0;
+    metrics.framesDispatched.inc({ show_name: d.layer.showName });
+    if (d.frame.updatedAt) metrics.timeToBook.observe(Math.max(0, (wallNow() - d.frame.updatedAt.getTime()) / 1000));
+    if (d.score !== undefined) metrics.placementScore.observe(d.score);
+    d.host.idleCoreUnits = outcome.host.idleCoreUnits;
+    d.host.idleMemoryKb = outcome.host.idleMemoryKb;
+    log.debug("frame booked", { frame: d.frame.id, host: d.host.name, cores: d.coreUnits / m, dryRun: cfg.rqd.dry_run_mode });
+    return "booked";
+  }
+
+  async function worker(): Promise<void> {
+    while (state === "running") {
+      const runnable = runnableClusters();
+      metrics.clustersSleeping.set([...sleepingUntil.values()].filter((t) => t > performance.now()).length);
+      if (runnable.length === 0) {
+        noteIdle();
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, 100);
+          const prevWake = wake;
+          wake = done;
+          function done() {
+            clearTimeout(t);
+            abort.signal.removeEventListener("abort", done);
+            if (wake === done) wake = prevWake;
+            resolve();
+          }
+          abort.signal.addEventListener("abort", done, { once: true });
+        });
+        continue;
+      }
+      const c = runnable[rrIndex++ % runnable.length]!;
+      inPass.add(c.key);
+      const last = lastPassAt.get(c.key);
+      const started = performance.now();
+      if (last !== undefined) metrics.clusterRoundTrip.observe({ cluster_type: c.type }, (started - last) / 1000);
+      lastPassAt.set(c.key, started);
+      try {
+        const r = await runPass(c);
+        passes++;
+        metrics.passTerminated.inc({ reason: r.reason });
+        metrics.framesPerPass.observe({ cluster_type: c.type }, r.booked);
+        if (r.reason === "no_jobs" || r.reason === "query_error") putToSleep(c, cfg.queue.cluster_empty_sleep);
+        else if (r.reason === "saturated") putToSleep(c, cfg.queue.cluster_saturated_sleep);
+        if (r.booked === 0) noteIdle();
+      } catch (e) {
+        log.error("cluster pass failed", { cluster: c.key, error: errorMessage(e) });
+        putToSleep(c, cfg.queue.cluster_empty_sleep);
+      } finally {
+        inPass.delete(c.key);
+      }
+    }
+  }
+
+  async function every(ms: number, task: () => Promise<void>): Promise<void> {
+    while (!abort.signal.aborted) {
+      await sleep(ms, abort.signal);
+      if (abort.signal.aborted) break;
+      await task();
+    }
+  }
+
+  const loops: Promise<void>[] = [];
+
+  async function start(): Promise<void> {
+    if (state !== "created") throw new Error(`cannot start a scheduler service that is ${state}`);
+    state = "starting";
+    log.info("cue-scheduler starting", { instance: instanceId, dryRun: cfg.rqd.dry_run_mode, strategy: strategy.type, facility: cfg.scheduler.facility, shows: cfg.scheduler.shows });
+    // The database may be down at start: keep trying, never exit for it.
+    for (;;) {
+      try {
+        await ensureCoordinationTables(db);
+        dbOk();
+        break;
+      } catch (e) {
+        dbFailed(e, "preparing the coordination tables");
+        await sleep(Math.min(5000, cfg.instance.heartbeat_interval), abort.signal);
+        if (abort.signal.aborted) return;
+      }
+    }
+    await reloadClusters();
+    await heartbeat();
+    await scanActive();
+    state = "running";
+    log.info("cue-scheduler running", { instance: instanceId, clusters: universe.length, owned: leases.ownedCount(), liveInstances });
+    loops.push(every(cfg.instance.heartbeat_interval, heartbeat));
+    loops.push(every(cfg.queue.cluster_reload_interval, reloadClusters));
+    loops.push(every(cfg.queue.active_scan_interval, scanActive));
+    loops.push(every(cfg.accounting.recompute_interval, recompute));
+    // Also retry a failed scope quickly (bad facility fixed, database back).
+    loops.push(every(Math.max(1000, cfg.instance.heartbeat_interval), async () => {
+      if (scope === null || universe.length === 0) await reloadClusters();
+    }));
+    for (let i = 0; i < cfg.queue.stream.cluster_buffer_size; i++) loops.push(worker());
+  }
+
+  let stopping: Promise<void> | null = null;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      if (state === "created" || state === "stopped") {
+        state = "stopped";
+        resolveStopped();
+        return;
+      }
+      log.info("cue-scheduler stopping: finishing bookings in flight", { instance: instanceId });
+      state = "stopping";
+      abort.abort();
+      await Promise.allSettled(loops);
+      await Promise.allSettled([...hostQueues.values()]);
+      try {
+        await leases.release();
+      } catch (e) {
+        log.warn("could not release leases (they expire by themselves)", { error: errorMessage(e) });
+      }
+      launcher.close();
+      state = "stopped";
+      log.info("cue-scheduler stopped", { instance: instanceId, framesBooked, launchFailures });
+      resolveStopped();
+    })();
+    return stopping;
+  }
+
+  return {
+    instanceId,
+    metrics,
+    state: () => state,
+    start,
+    stop,
+    stopped,
+    stats: () => ({ framesBooked, framesLaunched, launchFailures, wastedAttempts: wasted, bookingAttempts: attempts, passes, firstBookingAt, lastBookingAt, clustersOwned: leases.ownedCount(), clustersTotal: universe.length, liveInstances }),
+    health: () => ({
+      healthy: (state === "running" || state === "starting") && dbUp,
+      details: { state, instance: instanceId, database: dbUp ? "up" : "down", clusters: universe.length, owned: leases.ownedCount(), liveInstances, framesBooked, problems: Object.fromEntries(problemsNow) },
+    }),
+  };
+}
+
+function countByType(clusters: readonly Cluster[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of clusters) out[c.type] = (out[c.type] ?? 0) + 1;
+  return out;
+}
