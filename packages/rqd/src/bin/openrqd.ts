@@ -1,6 +1,7 @@
 import { ConfigError, createLogger } from "@opencue-ts/service-kit";
 import { AgentError } from "../agent/agent-error.js";
 import { startAgent } from "../agent/agent.js";
+import { isBenignSessionError } from "../agent/process-guards.js";
 import { runRqdCli } from "../cli.js";
 import { loadRqdConfig } from "../config/rqd-config.js";
 
@@ -23,6 +24,15 @@ const code = await runRqdCli(process.argv.slice(2), io, async (options) => {
     file: config.logging.file_appender ? { path: config.logging.path } : null,
   });
   for (const w of warnings) log.warn(`config: ${w.key}: ${w.message}`);
+  process.on("uncaughtException", (err) => {
+    if (isBenignSessionError(err)) {
+      log.warn(`ignored an HTTP/2 session error of the Cuebot connection: ${err.message}`);
+      return;
+    }
+    log.error(`uncaught exception: ${err.stack ?? err.message}`);
+    process.stderr.write(`openrqd: uncaught exception: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
   let agent;
   try {
     agent = await startAgent({ config, configFile: file, log });
