@@ -298,6 +298,21 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     return best;
   };
 
+  /**
+   * "Too large to fit now": some matching host has idle cores, just not enough of them (or of memory
+   * or GPUs) for this frame. On a farm with nothing idle a frame is not too large, only queued: it
+   * takes the next freed core in its turn, so it does not need to hold a host.
+   */
+  const isTooLarge = (l: LayerState, allocs: SubState[]): boolean => {
+    if (holdRejected) return false; // it fits, only reservations keep it out
+    let found = false;
+    index.visit({ tags: l.tags, allocIds: allocs.map((s) => s.alloc.id), os: l.job.job.os, threadable: l.layer.threadable, minCores: mult }, (h) => {
+      found = !holds.has(h as HostEntry);
+      return found;
+    });
+    return found;
+  };
+
   const tryReserve = (l: LayerState, allocs: SubState[]): boolean => {
     const j = l.job.job;
     let best: { e: HostEntry; t: number; need: ReturnType<typeof needOf> } | undefined;
@@ -411,7 +426,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
       return block(l, jr <= fr && jr !== Infinity ? "job-max-cores" : fr !== Infinity ? "folder-max-cores" : "subscription-burst"), false;
     }
     if (holdByLayer.has(l)) return block(l, "reserved"), false;
-    if (o.reservations && holdByLayer.size < o.maxReservations && tryReserve(l, allocs)) return block(l, "reserved"), false;
+    if (o.reservations && holdByLayer.size < o.maxReservations && isTooLarge(l, allocs) && tryReserve(l, allocs)) return block(l, "reserved"), false;
     return block(l, holdRejected ? "held-by-reservation" : "no-idle-host"), false;
   };
 
