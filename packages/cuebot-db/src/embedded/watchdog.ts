@@ -15,11 +15,16 @@ function shellQuote(value: string): string {
 export function startParentWatchdog(options: { parentPid: number; postgresPid: number; removeDir?: string }): Watchdog {
   const { parentPid, postgresPid, removeDir } = options;
   const script = [
-    `while kill -0 ${parentPid} 2>/dev/null; do sleep 1; done`,
+    // A dead parent may stay a zombie (an init that never reaps): that counts as gone.
+    `up() { s=$(cat /proc/$1/stat 2>/dev/null) || return 1; s=\${s##*") "}; case $s in Z*|X*) return 1;; esac; }`,
+    `while up ${parentPid}; do sleep 1; done`,
+    // The parent's own exit hook may have stopped the server already, and its pid may since belong to
+    // another process: only signal it while it is still a postgres.
+    `pg() { [ "$(cat /proc/${postgresPid}/comm 2>/dev/null)" = postgres ]; }`,
     // Fast shutdown, then give it a few seconds before the immediate one.
-    `kill -INT ${postgresPid} 2>/dev/null`,
-    `i=0; while kill -0 ${postgresPid} 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`,
-    `kill -QUIT ${postgresPid} 2>/dev/null`,
+    `pg && kill -INT ${postgresPid} 2>/dev/null`,
+    `i=0; while pg && up ${postgresPid} && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done`,
+    `pg && kill -QUIT ${postgresPid} 2>/dev/null`,
     ...(removeDir ? [`sleep 0.2; rm -rf ${shellQuote(removeDir)}`] : []),
   ].join("\n");
   const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" });
