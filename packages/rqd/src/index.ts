@@ -3,3 +3,12 @@ export { runRqdCli, parseRqdArgs, RQD_USAGE, type RqdCliAction, type RqdCliOptio
 export { createCoreReservations, CoreReservationError, type CoreReservations, type Booking, type CoreDetailCounts } from "./cores/core-reservations.js";
 export { openDurableQueue, type DurableQueue, type QueueCodec, type QueueEntry } from "./reporting/durable-queue.js";
 export { isRetryable, backoffDelay, RETRYABLE_CODES, type BackoffSettings } from "./reporting/retry-policy.js";
+export { startAgent, resolveBindAddress, OPENRQD_VERSION, type Agent, type AgentOptions, type DrainMode } from "./agent/agent.js";
+export { AgentError, type AgentErrorCode } from "./agent/agent-error.js";
+export { transition as agentTransition, acceptsFrames, type AgentState, type AgentEvent } from "./agent/lifecycle.js";
+export { initialNimbyState, stepNimby, type NimbyState, type NimbyAction } from "./agent/nimby.js";
+export { createReportClient, parseEndpoint, type ReportClient, type ReportClientOptions, type ReportKind } from "./agent/report-client.js";
+export { openCompletionDelivery, PERMANENT_CODES, type CompletionDelivery, type CompletionDeliveryOptions, type DeliveryState } from "./agent/completion-delivery.js";
+export { runFrameToSpec, runningFrameInfo, completionReport, coresToBook } from "./agent/frame-convert.js";
+export { createAgentMetrics, type AgentMetrics } from "./agent/metrics.js";
+export { createRqdServer, type RqdOps, type RqdServer } from "./agent/servant.js";
