@@ -39,3 +39,7 @@ export type { LostProcSweep } from "./db/lost-procs.js";
 export { determineFrameState, EXIT_STATUS, type CompletionFacts, type FrameState } from "./db/frame-state.js";
 export { DummyCuebotError, type DummyCuebotErrorCode } from "./db/errors.js";
 export type { CuebotDb } from "./db/db-types.js";
+export { submitJob, parseJobSpec, jobInputFromDocument, parseMemoryKb, type JobInput, type LayerInput, type DependInput } from "./db/job-spec.js";
+export { readJobProgress, doneCount, type JobProgress, type LayerProgress, type FrameCounts } from "./db/job-progress.js";
+export { locateRunningFrame, type RunningFrameLocation } from "./db/kill-frame.js";
+export { ensureAllocation, type AllocationRef } from "./db/allocation.js";
