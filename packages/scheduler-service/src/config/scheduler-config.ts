@@ -100,6 +100,7 @@ export const schedulerConfigSchema = {
     id: field.optionalString("name of this instance (default: host name and pid)"),
     heartbeat_interval: field.duration("2s", "how often this instance renews its leases"),
     lease_duration: field.duration("10s", "a lease not renewed for this long is taken over by another instance"),
+    coordination: field.string("leases", "leases: clusters are shared out among live instances; none: every instance works every cluster (the booking guards alone keep bookings exclusive)", { choices: ["leases", "none"] }),
   }),
 };
 

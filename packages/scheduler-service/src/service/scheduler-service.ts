@@ -248,7 +248,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
 
   async function heartbeat(): Promise<void> {
     try {
-      const t = await leases.tick(universe.map((c) => c.key));
+      // coordination: none still registers the instance (for liveness and the recompute leader).
+      const t = await leases.tick(cfg.instance.coordination === "none" ? [] : universe.map((c) => c.key));
       dbOk();
       liveInstances = t.live.length;
       metrics.instancesLive.set(t.live.length);
@@ -276,7 +277,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
 
   function runnableClusters(): Cluster[] {
     const now = performance.now();
-    return universe.filter((c) => leases.owns(c.key) && !inPass.has(c.key) && (active === null || isClusterActive(c, active)) && (sleepingUntil.get(c.key) ?? 0) <= now);
+    const shared = cfg.instance.coordination === "none";
+    return universe.filter((c) => (shared || leases.owns(c.key)) && !inPass.has(c.key) && (active === null || isClusterActive(c, active)) && (sleepingUntil.get(c.key) ?? 0) <= now);
   }
 
   function putToSleep(c: Cluster, ms: number): void {
