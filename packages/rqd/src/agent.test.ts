@@ -34,6 +34,7 @@ describe("openrqd against dummy-cuebot", () => {
       dir,
       config: {
         machine: { custom_tags: ["lighting"], nimby_activity_file: activity, nimby_idle_threshold: "2s", nimby_kill_frames: true },
+        runner: { log_exit_status_rules: [{ name: "licence", regex: "LICENSE ERROR", exit_status: 42 }, { name: "bad", regex: "([", exit_status: 9 }] },
       },
       args: ["--hostname", "render-test-01", "--cores", "4", "--memory", "8GB"],
     });
@@ -78,6 +79,19 @@ describe("openrqd against dummy-cuebot", () => {
     expect((await codeOf(rqd.client.getRunningFrameStatus({ frameId: rf.frameId }))).code).toBe(Code.NotFound);
     const after = await rqd.client.reportStatus({});
     expect(after.hostReport?.coreInfo).toMatchObject({ bookedCores: 0, idleCores: 400 });
+  });
+
+  test("log_exit_status_rules override a failed frame's exit status from its output", async () => {
+    const licence = runFrame("echo 'LICENSE ERROR: no seats'; exit 1", logDir);
+    const plain = runFrame("echo exitStatus LICENSE; exit 1", logDir);
+    await rqd.client.launchFrame({ runFrame: licence });
+    await rqd.client.launchFrame({ runFrame: plain });
+    const a = await cuebot.waitFor((r) => r.kind === "report_running_frame_completion" && r.report.frame?.frameId === licence.frameId);
+    const b = await cuebot.waitFor((r) => r.kind === "report_running_frame_completion" && r.report.frame?.frameId === plain.frameId);
+    expect(a.report.exitStatus).toBe(42);
+    expect(b.report.exitStatus).toBe(1);
+    expect(readFileSync(join(logDir, `test-job.${licence.frameName}.rqlog`), "utf8")).toContain("Exit status 1 overridden to 42 by rule 'licence'");
+    expect(rqd.logs.some((l) => /rule "bad" skipped: invalid regex/.test(l.message))).toBe(true);
   });
 
   test("KillRunningFrame and RunningFrame.Kill end the frame's tree; the completion says it was signalled", async () => {

@@ -2,7 +2,7 @@
 // (the frames), the core reservations, the report client and the durable completion delivery. The agent
 // itself is an explicit state machine (lifecycle.ts): starting -> running -> draining -> stopping -> stopped.
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, networkInterfaces, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
@@ -21,6 +21,7 @@ import { createCoreReservations, type Booking, type CoreReservations } from "../
 import { createActivityFileSource } from "./activity-file-source.js";
 import { AgentError } from "./agent-error.js";
 import { openCompletionDelivery, type CompletionDelivery } from "./completion-delivery.js";
+import { compileExitRules, matchExitRule, readOutputTail } from "./exit-rules.js";
 import { completionReport, coresToBook, runFrameToSpec, runningFrameInfo, wantsPinning } from "./frame-convert.js";
 import { acceptsFrames, transition, type AgentEvent, type AgentState } from "./lifecycle.js";
 import { createAgentMetrics, type AgentMetrics } from "./metrics.js";
@@ -307,8 +308,23 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     for (const g of e.gpuIds) bookedGpus.delete(g);
   }
 
-  async function onFrameEnded(e: FrameEntry, exit: FrameExit) {
+  const exitRules = compileExitRules(config.runner.log_exit_status_rules, (msg) => log.warn(msg));
+
+  /** runner.log_exit_status_rules: only for frames that failed on their own and log to a file. */
+  async function applyExitRules(e: FrameEntry, exit: FrameExit): Promise<FrameExit> {
+    if (exit.exitStatus === 0 || exit.killedBy || exitRules.length === 0 || config.runner.log_scan_last_lines <= 0 || !e.running) return exit;
+    const tail = await readOutputTail(e.running.logPath, config.runner.log_scan_last_lines);
+    const rule = tail === null ? null : matchExitRule(tail, exitRules);
+    if (!rule) return exit;
+    const line = `Exit status ${exit.exitStatus} overridden to ${rule.exitStatus} by rule '${rule.name}'`;
+    log.info(line, { frameId: e.rf.frameId });
+    await appendFile(e.running.logPath, `${line}\n`).catch(() => undefined);
+    return { ...exit, exitStatus: rule.exitStatus };
+  }
+
+  async function onFrameEnded(e: FrameEntry, ended: FrameExit) {
     const frameId = e.rf.frameId;
+    const exit = await applyExitRules(e, ended);
     const host = lastHost ? create(RenderHostSchema, { ...lastHost, nimbyLocked: nimby.locked }) : await readHost();
     const report = completionReport(host, frameInfo(e), exit);
     // Durable before the frame is forgotten: a crash from here on still delivers it (or its sidecar does).

@@ -85,3 +85,22 @@ describe("report client helpers", () => {
     expect(isBenignSessionError(new Error("received GOAWAY without any open streams"))).toBe(false);
   });
 });
+
+describe("log exit-status rules", () => {
+  test("the tail excludes the footer; the first matching rule wins; bad regexes are skipped", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { compileExitRules, matchExitRule, readOutputTail } = await import("./exit-rules.js");
+    const warnings: string[] = [];
+    const rules = compileExitRules([{ name: "a", regex: "no seats", exit_status: 42 }, { name: "bad", regex: "(", exit_status: 1 }, { name: "b", regex: "seats", exit_status: 43 }], (w) => warnings.push(w));
+    expect(rules.map((r) => r.name)).toEqual(["a", "b"]);
+    expect(warnings[0]).toMatch(/rule "bad" skipped/);
+    const file = join(mkdtempSync(join(tmpdir(), "rqd-rules-")), "f.rqlog");
+    writeFileSync(file, "header\nline 1\nno seats left\nline 3\n\n\n" + "=".repeat(100) + "\nRender Frame Completed\nexitStatus 1\n");
+    expect(await readOutputTail(file, 2)).toBe("no seats left\nline 3");
+    expect(matchExitRule((await readOutputTail(file, 50))!, rules)?.exitStatus).toBe(42);
+    expect(matchExitRule((await readOutputTail(file, 1))!, rules)).toBeNull();
+    expect(await readOutputTail(join(file, "missing"), 5)).toBeNull();
+  });
+});
