@@ -40,3 +40,4 @@ export {
   type SimSample,
   type SimShowReport,
 } from "./simulator/simulate.js";
+export { formatSimulationTable, renderSimulationSvg } from "./simulator/report.js";
