@@ -10,10 +10,11 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const dirs = readdirSync(join(root, "packages"));
+// Private packages (the end-to-end tests) are never published, so they are not packed.
 const pkgs = new Map(dirs.map((d) => {
   const pj = JSON.parse(readFileSync(join(root, "packages", d, "package.json"), "utf8"));
   return [pj.name, { dir: d, pj }];
-}));
+}).filter(([, { pj }]) => pj.private !== true));
 const sh = (cmd, args, cwd) => spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" } });
 
 const work = mkdtempSync(join(tmpdir(), "opencue-pack-"));
