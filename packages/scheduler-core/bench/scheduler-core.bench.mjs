@@ -1,0 +1,52 @@
+// plan() decisions per second at 1,000 / 10,000 / 100,000 hosts with 100,000 waiting frames, and
+// memory per indexed host. Run with `npm run bench -- scheduler-core` (or SIZES=1000,10000 node --expose-gc bench/...).
+import { performance } from "node:perf_hooks";
+import { createHostIndex, plan } from "../dist/index.js";
+
+const GiB = 1024 * 1024;
+const sizes = (process.env.SIZES ?? "1000,10000,100000").split(",").map(Number);
+const FRAMES = 100_000;
+
+function farm(hosts) {
+  const allocations = [0, 1, 2].map((i) => ({ id: `a${i}`, name: `a${i}`, facilityId: "f", tag: `a${i}` }));
+  const h = [];
+  for (let i = 0; i < hosts; i++) {
+    const cores = [16, 32, 64][i % 3];
+    h.push({ id: `h${i}`, name: `h${i}`, allocId: `a${i % 3}`, facilityId: "f", os: "linux", tags: [`a${i % 3}`, `t${i % 8}`], totalCores: cores * 100, idleCores: cores * 100, totalMemoryKb: cores * 4 * GiB, idleMemoryKb: cores * 4 * GiB, totalGpus: 0, idleGpus: 0, totalGpuMemoryKb: 0, idleGpuMemoryKb: 0, threadMode: "AUTO", lockState: "OPEN", state: "UP" });
+  }
+  const shows = [0, 1, 2, 3].map((i) => ({ id: `s${i}`, name: `s${i}` }));
+  const subscriptions = shows.flatMap((s) => allocations.map((a) => ({ id: `${s.id}-${a.id}`, showId: s.id, allocId: a.id, size: hosts * 800, burst: hosts * 10_000, bookedCores: 0 })));
+  const folders = shows.map((s) => ({ id: `f-${s.id}`, showId: s.id, maxCores: -1, minCores: 0, maxGpus: -1, minGpus: 0, bookedCores: 0, bookedGpus: 0 }));
+  const jobs = [], layers = [], frames = [];
+  const perLayer = 20;
+  for (let l = 0; l < FRAMES / perLayer; l++) {
+    if (l % 5 === 0) jobs.push({ id: `j${l / 5}`, showId: `s${(l / 5) % 4}`, folderId: `f-s${(l / 5) % 4}`, facilityId: "f", os: null, priority: l % 7, maxCores: -1, minCores: 0, maxGpus: -1, minGpus: 0, bookedCores: 0, bookedGpus: 0, state: "PENDING", paused: false, submittedAtMs: l });
+    const id = `l${l}`;
+    layers.push({ id, jobId: `j${Math.floor(l / 5)}`, dispatchOrder: l % 5, minCores: 100 * [1, 1, 2, 4][l % 4], maxCores: 0, minMemoryKb: 2 * GiB, minGpus: 0, minGpuMemoryKb: 0, tags: [`a${l % 3}`, `t${l % 8}`], services: [], threadable: l % 2 === 0, limitIds: [] });
+    for (let k = 0; k < perLayer; k++) frames.push({ id: `${id}/${k}`, layerId: id, number: k, dispatchOrder: k });
+  }
+  return { hosts: h, allocations, shows, subscriptions, folders, jobs, layers, frames, limits: [] };
+}
+
+console.log("| hosts | waiting frames | placement | bookings | plan ms | decisions/s |");
+console.log("|---|---|---|---|---|---|");
+for (const n of sizes) {
+  const s = farm(n);
+  for (const placement of ["first-fit", "scored"]) {
+    const o = { placement, maxCandidates: 50, reservations: true, dispatchFramesPerLayerLimit: 20, hostCandidateAttemptsPerLayer: 10 };
+    plan(s, o, 1000); // warm-up
+    const t0 = performance.now();
+    const r = plan(s, o, 1000);
+    const ms = performance.now() - t0;
+    console.log(`| ${n} | ${FRAMES} | ${placement} | ${r.bookings.length} | ${ms.toFixed(0)} | ${Math.round((r.bookings.length / ms) * 1000)} |`);
+  }
+}
+// Memory per host in the index.
+const n = 100_000;
+globalThis.gc?.();
+const before = process.memoryUsage().heapUsed;
+const idx = createHostIndex();
+for (const h of farm(n).hosts) idx.upsert(h, 1);
+globalThis.gc?.();
+const after = process.memoryUsage().heapUsed;
+console.log(`\nhost index: ${n} hosts, ${((after - before) / n).toFixed(0)} bytes per host (heap, records included)`);
