@@ -56,3 +56,24 @@ describe("coresForFrame (the reference's sizing examples)", () => {
     expect(coresForFrame({ ...base, budget: 1 })).toBe(1);
   });
 });
+
+// The same §2.5 table as cue-scheduler ran against its own sizing before it booked through plan():
+// a 2 GiB stranded-memory threshold, the job's remaining cores as the budget.
+describe("coresForFrame (cue-scheduler's §2.5 table, 2 GiB stranded threshold)", () => {
+  const svc: CoreSizingInput = { ...base, memoryStrandedThresholdKb: 2 * GiB };
+  it.each<[string, Partial<CoreSizingInput>, number]>([
+    ["8c/16GiB, 4 GiB frame, request 1 -> memory-balanced 2", {}, 2],
+    ["4c/8GiB, 6 GiB -> 3 (1 GiB threshold)", { idleCores: 4, totalCores: 4, idleMemoryKb: 8 * GiB, totalMemoryKb: 8 * GiB, minMemoryKb: 6 * GiB, memoryStrandedThresholdKb: 1 * GiB }, 3],
+    ["8c/32GiB, 2 GiB, request 4 -> 4", { idleMemoryKb: 32 * GiB, totalMemoryKb: 32 * GiB, minMemoryKb: 2 * GiB, minCores: 4 }, 4],
+    ["same with a 2-core limit -> 2", { idleMemoryKb: 32 * GiB, totalMemoryKb: 32 * GiB, minMemoryKb: 2 * GiB, minCores: 4, maxCores: 2 }, 2],
+    ["ALL mode, 6 idle -> 6", { threadMode: "ALL", idleCores: 6 }, 6],
+    ["ALL with 32 idle and 16 left in the job -> 16", { threadMode: "ALL", idleCores: 32, totalCores: 32, budget: 16 }, 16],
+    ["VARIABLE, request 1 -> 2", { threadMode: "VARIABLE" }, 2],
+    ["non-threadable -> 1", { threadable: false, minCores: 4 }, 1],
+    ["5 GiB idle for a 4 GiB frame strands memory -> all idle cores", { idleMemoryKb: 5 * GiB }, 8],
+    ["selfish -> all idle cores", { selfish: true }, 8],
+    ["job with 2 cores left, request 4 -> 0", { minCores: 4, budget: 2, idleMemoryKb: 32 * GiB, totalMemoryKb: 32 * GiB }, 0],
+  ])("%s", (_name, over, cores) => {
+    expect(coresForFrame({ ...svc, ...over })).toBe(cores);
+  });
+});

@@ -18,6 +18,8 @@ export interface Booking {
   readonly gpuMemoryKb: number;
   /** True when the host holds a reservation for another frame and this one fits before it (backfill). */
   readonly backfill: boolean;
+  /** Scored placement only: the chosen host's E-PVM opportunity cost (lower is better). */
+  readonly score?: number;
 }
 
 /** A host held for a frame that cannot start now; other frames may use it only if they end first. */

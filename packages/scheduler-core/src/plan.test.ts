@@ -274,6 +274,12 @@ describe("placement", () => {
     const r = plan(placementFarm(), { ...plain, placement: "scored" });
     expect(r.bookings[0]!.hostId).toBe("host-mid");
   });
+  it("scored bookings carry the chosen host's score (for cue-scheduler's metric); first fit has none", () => {
+    const scored = plan(placementFarm(), { ...plain, placement: "scored" }).bookings[0]!;
+    expect(typeof scored.score).toBe("number");
+    expect(Number.isFinite(scored.score)).toBe(true);
+    expect(plan(placementFarm(), plain).bookings[0]!.score).toBeUndefined();
+  });
   it("scored placement keeps CPU frames off GPU hosts", () => {
     const f = createFarm();
     const a = f.alloc("general");

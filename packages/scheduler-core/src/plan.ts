@@ -235,7 +235,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     return cores;
   };
 
-  const findHost = (l: LayerState, allocs: SubState[]): { e: HostEntry; cores: number; backfill: boolean } | undefined => {
+  const findHost = (l: LayerState, allocs: SubState[]): { e: HostEntry; cores: number; backfill: boolean; score?: number } | undefined => {
     const j = l.job.job;
     if (l.hostsUsed.size >= o.hostCandidateAttemptsPerLayer) {
       for (const e of l.hostsUsed) {
@@ -256,7 +256,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
       coreSaturation: o.placement === "scored" ? true : o.coreSaturation,
       memorySaturation: o.placement === "scored" ? true : o.memorySaturation,
     };
-    let best: { e: HostEntry; cores: number; backfill: boolean } | undefined;
+    let best: { e: HostEntry; cores: number; backfill: boolean; score?: number } | undefined;
     if (o.placement === "first-fit") {
       index.visit(query, (h) => {
         const e = h as HostEntry;
@@ -291,7 +291,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
       );
       if (score < bestScore) {
         bestScore = score;
-        best = { e, cores: c, backfill };
+        best = { e, cores: c, backfill, score };
       }
       return ++seen >= o.maxCandidates;
     });
@@ -332,7 +332,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     return true;
   };
 
-  const book = (l: LayerState, e: HostEntry, wholeCores: number, isBackfill: boolean) => {
+  const book = (l: LayerState, e: HostEntry, wholeCores: number, isBackfill: boolean, score?: number) => {
     const j = l.job;
     const sub = j.show.subsByAlloc.get(e.host.allocId)!;
     const c = wholeCores * mult;
@@ -377,6 +377,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
       gpus,
       gpuMemoryKb: gpuMem,
       backfill: isBackfill,
+      ...(score !== undefined ? { score } : {}),
     });
   };
 
@@ -414,7 +415,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     holdRejected = false;
     const found = l.tags.length > 0 ? findHost(l, allocs) : undefined;
     if (found) {
-      book(l, found.e, found.cores, found.backfill);
+      book(l, found.e, found.cores, found.backfill, found.score);
       return true;
     }
     const why = whyImpossible(l);

@@ -37,6 +37,9 @@ export function createSchedulerMetrics() {
     problems: new Counter({ name: "scheduler_problems_total", help: "(cue-scheduler) Problems logged (database unreachable, bad facility/tag, show without subscriptions, ...)", labelNames: ["code"], registers: r }),
     instancesLive: new Gauge({ name: "scheduler_instances_live", help: "(cue-scheduler) Live scheduler instances on this database", registers: r }),
     clustersOwned: new Gauge({ name: "scheduler_clusters_owned", help: "(cue-scheduler) Clusters leased by this instance", registers: r }),
+    layersBlocked: new Counter({ name: "scheduler_plan_layers_blocked_total", help: "(cue-scheduler) Layers scheduler-core left without (more) frames in a pass, by reason", labelNames: ["reason"], registers: r }),
+    layersUnplaceable: new Counter({ name: "scheduler_plan_layers_unplaceable_total", help: "(cue-scheduler) Layers no host of the cluster could ever run, by reason", labelNames: ["reason"], registers: r }),
+    planReservations: new Gauge({ name: "scheduler_plan_reservations", help: "(cue-scheduler) Hosts held for frames too large to fit now, after the last pass", labelNames: ["cluster_type"], registers: r }),
     databaseUp: new Gauge({ name: "scheduler_database_up", help: "(cue-scheduler) 1 when the last database round trip worked", registers: r }),
   };
 }

@@ -14,6 +14,8 @@ export interface DispatchHost {
   readonly threadMode: number;
   readonly totalCoreUnits: number;
   readonly totalMemoryKb: number;
+  readonly totalGpus: number;
+  readonly totalGpuMemoryKb: number;
   /** The host's tags among the cluster's. */
   readonly tags: readonly string[];
   idleCoreUnits: number;
@@ -31,14 +33,14 @@ export interface HostQueryInput {
 
 interface HostRow {
   pk_host: string; str_name: string; str_os: string; pk_alloc: string; alloc_name: string; int_thread_mode: number;
-  int_cores: number; int_mem_total: number; tags: string[]; int_cores_idle: number; mem_idle: number;
+  int_cores: number; int_mem_total: number; int_gpus: number; int_gpu_mem: number; tags: string[]; int_cores_idle: number; mem_idle: number;
   int_gpus_idle: number; gpu_mem_idle: number;
 }
 
 export async function queryHosts(db: Kysely<Database>, q: HostQueryInput): Promise<DispatchHost[]> {
   const rows = await sql<HostRow>`
     SELECT h.pk_host, h.str_name, hs.str_os, a.pk_alloc, a.str_name AS alloc_name, h.int_thread_mode,
-           h.int_cores, hs.int_mem_total, array_agg(DISTINCT ht.str_tag) AS tags,
+           h.int_cores, hs.int_mem_total, h.int_gpus, h.int_gpu_mem, array_agg(DISTINCT ht.str_tag) AS tags,
            h.int_cores_idle, LEAST(h.int_mem_idle, hs.int_mem_free) AS mem_idle, h.int_gpus_idle,
            LEAST(h.int_gpu_mem_idle, hs.int_gpu_mem_free) AS gpu_mem_idle
       FROM host h
@@ -53,7 +55,7 @@ export async function queryHosts(db: Kysely<Database>, q: HostQueryInput): Promi
      ORDER BY h.str_name`.execute(db);
   return rows.rows.map((r) => ({
     id: r.pk_host, name: r.str_name, os: r.str_os, allocId: r.pk_alloc, allocName: r.alloc_name, threadMode: r.int_thread_mode,
-    totalCoreUnits: r.int_cores, totalMemoryKb: r.int_mem_total, tags: r.tags,
+    totalCoreUnits: r.int_cores, totalMemoryKb: r.int_mem_total, totalGpus: r.int_gpus, totalGpuMemoryKb: r.int_gpu_mem, tags: r.tags,
     idleCoreUnits: r.int_cores_idle, idleMemoryKb: r.mem_idle, idleGpus: r.int_gpus_idle, idleGpuMemoryKb: r.gpu_mem_idle,
   }));
 }

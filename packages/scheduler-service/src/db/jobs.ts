@@ -10,6 +10,19 @@ export interface DispatchJob {
   readonly showName: string;
   /** Live SUM(proc.int_cores_reserved) of the job (core units). */
   readonly coresInUse: number;
+  /** Live SUM(proc.int_gpus_reserved) of the job. */
+  readonly gpusInUse: number;
+  readonly folderId: string;
+  readonly facilityId: string;
+  /** job.str_os (null = any). */
+  readonly os: string | null;
+  /** job_resource caps (core units / GPUs; <= 0 none). */
+  readonly maxCoreUnits: number;
+  readonly minCoreUnits: number;
+  readonly maxGpus: number;
+  readonly minGpus: number;
+  /** job.ts_started (epoch ms): FIFO and aging in the engine. */
+  readonly startedAtMs: number;
 }
 
 export interface JobQueryInput {
@@ -21,9 +34,15 @@ export interface JobQueryInput {
   readonly limit: number;
 }
 
+interface JobRow {
+  pk_job: string; int_priority: number; show_name: string; cores_in_use: number; gpus_in_use: number; pk_folder: string;
+  pk_facility: string; str_os: string | null; int_max_cores: number; int_min_cores: number; int_max_gpus: number;
+  int_min_gpus: number; ts_started: Date | string | null;
+}
+
 export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise<DispatchJob[]> {
   const tags = [...q.tags];
-  const rows = await sql<{ pk_job: string; int_priority: number; show_name: string; cores_in_use: number }>`
+  const rows = await sql<JobRow>`
     WITH job_live AS (
       SELECT p.pk_job, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
         FROM proc p WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job
@@ -43,7 +62,9 @@ export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise
          AND EXISTS (SELECT 1 FROM vs_waiting w WHERE w.pk_show = ${q.showId})
        LIMIT 1
     )
-    SELECT j.pk_job, jr.int_priority, s.str_name AS show_name, COALESCE(jl.cores, 0) AS cores_in_use
+    SELECT j.pk_job, jr.int_priority, s.str_name AS show_name, COALESCE(jl.cores, 0)::int AS cores_in_use,
+           COALESCE(jl.gpus, 0)::int AS gpus_in_use, j.pk_folder, j.pk_facility, j.str_os, jr.int_max_cores, jr.int_min_cores,
+           jr.int_max_gpus, jr.int_min_gpus, j.ts_started
       FROM job j
       JOIN show s ON s.pk_show = j.pk_show
       JOIN job_resource jr ON jr.pk_job = j.pk_job
@@ -64,5 +85,9 @@ export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise
             AND (jr.int_max_cores <= 0 OR COALESCE(jl.cores, 0) + l.int_cores_min <= jr.int_max_cores))
      ORDER BY jr.int_priority DESC, j.pk_job
      LIMIT ${q.limit}`.execute(db);
-  return rows.rows.map((r) => ({ id: r.pk_job, priority: r.int_priority, showName: r.show_name, coresInUse: r.cores_in_use }));
+  return rows.rows.map((r) => ({
+    id: r.pk_job, priority: r.int_priority, showName: r.show_name, coresInUse: Number(r.cores_in_use), gpusInUse: Number(r.gpus_in_use),
+    folderId: r.pk_folder, facilityId: r.pk_facility, os: r.str_os, maxCoreUnits: r.int_max_cores, minCoreUnits: r.int_min_cores,
+    maxGpus: r.int_max_gpus, minGpus: r.int_min_gpus, startedAtMs: r.ts_started ? new Date(r.ts_started).getTime() : 0,
+  }));
 }

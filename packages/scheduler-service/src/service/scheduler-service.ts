@@ -2,7 +2,7 @@
 // stopped) around background loops (heartbeat + leases, cluster reload, awake scan, accounting
 // recompute) and `queue.stream.cluster_buffer_size` pass workers. A pass takes one owned, awake,
 // non-sleeping cluster in round-robin order, reads its jobs, hosts and layers (a few indexed queries),
-// plans decisions (pure), then books each decision in its own short transaction and launches it on
+// asks scheduler-core's plan() for the decisions (pure), then books each decision in its own short transaction and launches it on
 // RQD (unless dry run), compensating failed launches exactly. Problems (database down, bad facility,
 // tags, shows) are logged and counted and the service keeps retrying: it never exits for them.
 import { hostname } from "node:os";
@@ -19,8 +19,10 @@ import { queryLayers } from "../db/layers.js";
 import { bookFrame, compensateBooking, type FrameBooking } from "../db/booking.js";
 import { managedShowIds, recomputeAccounting } from "../db/recompute.js";
 import { createLeaseManager, ensureCoordinationTables, type LeaseManager } from "../coordination/lease-manager.js";
-import { planPass, type Decision, type PassJob } from "../dispatch/pass-planner.js";
-import type { BookingStrategy } from "../dispatch/placement.js";
+import { plan, planOptionsFromConfig, type PlanOptions, type Reservation } from "@opencue-ts/scheduler-core";
+import { queryPlanInputs } from "../db/plan-inputs.js";
+import type { DispatchLayer } from "../db/layers.js";
+import { buildPassSnapshot, type Decision } from "../dispatch/pass-snapshot.js";
 import { buildRunFrame } from "../dispatch/run-frame.js";
 import { createRqdLauncher, type RqdLauncher } from "../rqd/rqd-launcher.js";
 import { createSchedulerMetrics, type SchedulerMetrics } from "../metrics.js";
@@ -115,9 +117,12 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   const launcher = o.launcher ?? createRqdLauncher({ port: cfg.rqd.grpc_port, timeoutMs: cfg.rqd.launch_timeout });
   const leases: LeaseManager = createLeaseManager({ db, instanceId, hostName: hostname(), pid: process.pid, leaseMs: cfg.instance.lease_duration });
   const m = cfg.queue.core_multiplier;
-  const strategy: BookingStrategy = cfg.queue.host_booking_strategy.type === "epvm"
-    ? { type: "epvm", maxCandidates: cfg.queue.host_booking_strategy.max_candidates ?? 500, weights: cfg.queue.host_booking_strategy.weights }
-    : { type: "saturation", coreSaturation: cfg.queue.host_booking_strategy.core_saturation, memorySaturation: cfg.queue.host_booking_strategy.memory_saturation, memoryKeyDivisorKb: Math.max(1, Math.floor(cfg.host_cache.memory_key_divisor / 1024)) };
+  const planOptions: PlanOptions = planOptionsFromConfig(cfg);
+  const strategy = cfg.queue.host_booking_strategy.type;
+  // Reservations of each cluster's last pass, handed to its next one (EASY backfill across passes).
+  const reservationsByCluster = new Map<string, readonly Reservation[]>();
+  // Unplaceable layers already reported (layer id -> reason): one log line per layer, not per pass.
+  const unplaceableSeen = new Map<string, string>();
   const bookingSlots = createSemaphore(Math.max(1, cfg.database.pool_size - 1));
 
   let state: ServiceState = "created";
@@ -310,7 +315,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     metrics.jobsQueried.inc(jobs.length);
     if (jobs.length === 0) return { reason: "no_jobs", booked: 0 };
     let hosts: DispatchHost[];
-    const passJobs: PassJob[] = [];
+    const layersByJob = new Map<string, readonly DispatchLayer[]>();
     try {
       hosts = await queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
       if (hosts.length === 0) return { reason: "saturated", booked: 0 };
@@ -321,7 +326,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         const layers = await Promise.all(slice.map((j) => queryLayers(db, { jobId: j.id, tags: tagNames, framesPerLayer: cfg.queue.dispatch_frames_per_layer_limit })));
         slice.forEach((j, k) => {
           metrics.jobsProcessed.inc({ show_name: j.showName });
-          passJobs.push({ id: j.id, coresInUse: j.coresInUse, layers: layers[k]! });
+          layersByJob.set(j.id, layers[k]!);
         });
       }
     } catch (e) {
@@ -331,16 +336,65 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     const now = performance.now();
     for (const [h, until] of hostBackoff) if (until <= now) hostBackoff.delete(h);
     metrics.hostsBackedOff.set(hostBackoff.size);
-    const plan = planPass(passJobs, hosts, {
-      strategy, coreMultiplier: m, strandedThresholdKb: Math.floor(cfg.queue.memory_stranded_threshold / 1024),
-      memReservedMinKb: Math.floor(cfg.queue.mem_reserved_min / 1024), selfishServices: cfg.queue.selfish_services,
-      hostAttemptsPerLayer: cfg.queue.host_candidate_attempts_per_layer, excludedHosts: new Set(hostBackoff.keys()),
-    });
-    metrics.noCandidateIterations.inc(plan.noCandidate);
-    metrics.jobCapPrecheckSkip.inc(plan.jobCapSkips);
-    for (const a of plan.attemptsPerLayer) metrics.candidatesPerLayer.observe(a);
-    if (plan.noCandidate > 0) metrics.checkoutOutcome.inc({ outcome: "no_match" }, plan.noCandidate);
-    const booked = await executeDecisions(plan.decisions);
+    const excludedHosts = new Set(hostBackoff.keys());
+    const layerList = [...layersByJob.values()].flat();
+    const pass = await (async () => {
+      try {
+        const inputs = await queryPlanInputs(db, {
+          showId: c.showId, folderIds: [...new Set(jobs.map((j) => j.folderId))], layerIds: layerList.map((l) => l.id),
+          hostIds: hosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
+        });
+        return buildPassSnapshot({
+          showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts, inputs,
+          excludedHosts, reservations: reservationsByCluster.get(c.key) ?? [],
+        });
+      } catch (e) {
+        dbFailed(e, "querying subscriptions, folders and limits");
+        return null;
+      }
+    })();
+    if (pass === null) return { reason: "query_error", booked: 0 };
+    let result;
+    try {
+      result = plan(pass.snapshot, planOptions, wallNow());
+    } catch (e) {
+      // An inconsistent snapshot is a bug or a database oddity, never a reason to crash the loop.
+      problem("PLAN_FAILED", `scheduler-core rejected the pass snapshot of cluster ${c.key}: ${errorMessage(e)}`);
+      return { reason: "query_error", booked: 0 };
+    }
+    reservationsByCluster.set(c.key, result.reservations);
+    metrics.planReservations.set({ cluster_type: c.type }, result.reservations.length);
+    const layerName = new Map(layerList.map((l) => [l.id, l]));
+    for (const u of result.unplaceable) {
+      metrics.layersUnplaceable.inc({ reason: u.reason });
+      if (unplaceableSeen.get(u.layerId) === u.reason) continue;
+      if (unplaceableSeen.size > 10_000) unplaceableSeen.clear();
+      unplaceableSeen.set(u.layerId, u.reason);
+      const l = layerName.get(u.layerId);
+      log.warn("layer can never be placed on this cluster's hosts; it is skipped until the farm changes", { layer: l ? `${l.jobName}/${l.name}` : u.layerId, reason: u.reason, detail: u.detail, cluster: c.key });
+    }
+    let noCandidate = 0, capSkips = 0;
+    for (const b of result.blocked) {
+      metrics.layersBlocked.inc({ reason: b.reason });
+      if (b.reason === "no-idle-host" || b.reason === "held-by-reservation" || b.reason === "host-attempts-per-layer") noCandidate++;
+      else if (b.reason === "job-max-cores" || b.reason === "folder-max-cores" || b.reason === "job-max-gpus" || b.reason === "folder-max-gpus") capSkips++;
+    }
+    metrics.noCandidateIterations.inc(noCandidate);
+    metrics.jobCapPrecheckSkip.inc(capSkips);
+    if (noCandidate > 0) metrics.checkoutOutcome.inc({ outcome: "no_match" }, noCandidate);
+    const decisions: Decision[] = [];
+    const hostsPerLayer = new Map<string, Set<string>>();
+    for (const b of result.bookings) {
+      const d = pass.decisionOf(b);
+      if (!d) continue;
+      decisions.push(d);
+      let set = hostsPerLayer.get(b.layerId);
+      if (!set) hostsPerLayer.set(b.layerId, (set = new Set()));
+      set.add(b.hostId);
+    }
+    // Hosts tried per booked layer (+1, the reference's count of the final failed checkout).
+    for (const set of hostsPerLayer.values()) metrics.candidatesPerLayer.observe(set.size + 1);
+    const booked = await executeDecisions(decisions);
     return { reason: booked > 0 ? "booked" : "saturated", booked };
   }
 
@@ -526,7 +580,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   async function start(): Promise<void> {
     if (state !== "created") throw new Error(`cannot start a scheduler service that is ${state}`);
     state = "starting";
-    log.info("cue-scheduler starting", { instance: instanceId, dryRun: cfg.rqd.dry_run_mode, strategy: strategy.type, facility: cfg.scheduler.facility, shows: cfg.scheduler.shows });
+    log.info("cue-scheduler starting", { instance: instanceId, dryRun: cfg.rqd.dry_run_mode, strategy, facility: cfg.scheduler.facility, shows: cfg.scheduler.shows });
     // The database may be down at start: keep trying, never exit for it.
     for (;;) {
       try {
