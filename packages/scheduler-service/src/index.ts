@@ -13,6 +13,6 @@ export { queryHosts, type DispatchHost } from "./db/hosts.js";
 export { bookFrame, compensateBooking, type FrameBooking, type BookingOutcome } from "./db/booking.js";
 export { recomputeAccounting } from "./db/recompute.js";
 export { createLeaseManager, ensureCoordinationTables, rendezvousOwner, type LeaseManager } from "./coordination/lease-manager.js";
-export { planPass, type Decision, type PassJob, type PassPlan } from "./dispatch/pass-planner.js";
-export { chooseCores, type SizingInput } from "./dispatch/core-sizing.js";
+export { buildPassSnapshot, type Decision, type PassSnapshot, type PassSnapshotInput } from "./dispatch/pass-snapshot.js";
+export { queryPlanInputs, type PlanInputs } from "./db/plan-inputs.js";
 export { buildRunFrame, frameChunk, compactFrameSpec, frameNumber } from "./dispatch/run-frame.js";
