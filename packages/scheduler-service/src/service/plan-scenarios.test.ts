@@ -181,3 +181,24 @@ test("reservation with EASY backfill: a whole-host frame holds the host; only fr
   expect(Number((await s.metrics.planReservations.get()).values.find((v) => v.labels["cluster_type"] === "alloc")?.value)).toBe(1);
   expect((await audit(t.db)).violations).toEqual([]);
 });
+
+test("a layer no host can ever run is reported once (log line + metric), never looped on, and the rest still books", async () => {
+  const f = await smallFarm(2, 8);
+  const job = await f.farm.submitJob({ show: f.show, facility: f.facility, name: "plan-huge", maxCores: 1000, layers: [
+    { name: "huge", range: "1-2", minCores: 64, minMemoryKb: gibToKb(1), tags: ["general"], threadable: true },
+    { name: "ok", range: "1-3", minCores: 1, minMemoryKb: gibToKb(1), tags: ["general"], threadable: false },
+  ] });
+  const logs = captureLogs();
+  const s = createSchedulerService({ config: testConfig(), db: t.db, logger: logs.logger, instanceId: "plan" });
+  await s.start();
+  await s.stopped;
+  expect(await countFrames(t.db, "RUNNING", job.id)).toBe(3);
+  expect(await countFrames(t.db, "WAITING", job.id)).toBe(2);
+  const lines = logs.lines().filter((l) => String(l.message).includes("can never be placed"));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatchObject({ layer: "plan-huge/huge", reason: "cores-exceed-every-host" });
+  expect(s.stats().passes).toBeGreaterThan(1); // reported on later passes too, but logged once
+  const unplaceable = (await s.metrics.layersUnplaceable.get()).values.find((v) => v.labels.reason === "cores-exceed-every-host");
+  expect(unplaceable?.value).toBeGreaterThanOrEqual(1);
+  expect((await audit(t.db)).violations).toEqual([]);
+});
