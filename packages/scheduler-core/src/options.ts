@@ -139,6 +139,10 @@ export function planOptionsFromConfig(config: SchedulerConfigLike, extra: Partia
   const s = q.host_booking_strategy;
   const w = s.weights;
   const kb = (bytes: number) => Math.floor(bytes / 1024);
+  // An unknown strategy must not silently fall back to first fit.
+  if (s.type !== "saturation" && s.type !== "epvm") {
+    throw new SchedulerCoreError("invalid-options", `queue.host_booking_strategy.type must be "saturation" or "epvm" (got ${String(s.type)})`, { entity: "options", field: "queue.host_booking_strategy.type" });
+  }
   return resolvePlanOptions({
     placement: s.type === "epvm" ? "scored" : "first-fit",
     ...(s.core_saturation !== undefined ? { coreSaturation: s.core_saturation } : {}),
