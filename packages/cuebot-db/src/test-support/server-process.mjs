@@ -2,9 +2,30 @@
 // prints its pid and data directory as one JSON line, then waits to be signalled by the test.
 //   node server-process.mjs throwaway            a test server (copy of the cached cluster, removed on stop)
 //   node server-process.mjs persistent <dataDir>  a persistent server in dataDir
+//   node server-process.mjs graceful <dataDir>    persistent, with signalGraceMs: on SIGTERM it keeps
+//                                                 using the server for a second, prints what it read,
+//                                                 then stops it itself
+import pg from "pg";
 import { startEmbeddedPostgres, startTestServer } from "../../dist/index.js";
 
 const [mode, dataDir] = process.argv.slice(2);
-const server = mode === "persistent" ? await startEmbeddedPostgres({ dataDir, persistent: true }) : (await startTestServer()).server;
+const server = mode === "throwaway"
+  ? (await startTestServer()).server
+  : await startEmbeddedPostgres({ dataDir, persistent: true, ...(mode === "graceful" ? { signalGraceMs: 20_000 } : {}) });
 process.stdout.write(`${JSON.stringify({ pid: server.pid, dataDir: server.dataDir, connectionString: server.connectionString, uid: process.getuid() })}\n`);
+if (mode === "graceful") {
+  process.once("SIGTERM", async () => {
+    await new Promise((r) => setTimeout(r, 1000));
+    const client = new pg.Client({ connectionString: server.connectionString });
+    try {
+      await client.connect();
+      const { rows } = await client.query("SELECT 1 AS one");
+      process.stdout.write(`after-signal ${rows[0].one}\n`);
+      await client.end();
+    } catch (e) {
+      process.stdout.write(`after-signal error ${e.message}\n`);
+    }
+    await server.stop();
+  });
+}
 setInterval(() => {}, 1000);
