@@ -7,7 +7,8 @@ export type SchedulerErrorCode =
   | "BAD_FRAME" // a frame whose name/range cannot produce a RunFrame
   | "RQD_UNREACHABLE"
   | "RQD_REJECTED"
-  | "COORDINATION"; // instance registry / leases failed
+  | "COORDINATION" // instance registry / leases failed
+  | "CONFIG_INVALID"; // a setting that cannot work on this host (named in the message)
 
 export class SchedulerError extends Error {
   override readonly name = "SchedulerError";

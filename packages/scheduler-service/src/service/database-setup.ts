@@ -1,13 +1,12 @@
 // Where the database comes from: a configured PostgreSQL (database.url or the db_* keys), checked
 // against the Cuebot schema subset we use; or, with nothing configured (database.embedded: auto) or
 // embedded: always, an embedded PostgreSQL in database.embedded_data_dir with our Cuebot schema.
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { assertSchema, connectionTarget, createCuebotDb, CuebotSchemaError, migrateCuebotDb, redactPassword, startEmbeddedPostgres, type CuebotDbConfig, type Database, type EmbeddedPostgres } from "@opencue-ts/cuebot-db";
 import type { Logger } from "@opencue-ts/service-kit";
 import type { SchedulerConfig } from "../config/scheduler-config.js";
 import { errorMessage, SchedulerError } from "../errors.js";
+import { chooseEmbeddedDataDir, embeddedDataDirEnv, type EmbeddedDataDirEnv } from "./embedded-data-dir.js";
 
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
@@ -30,15 +29,13 @@ export function externalDbConfig(c: SchedulerConfig["database"]): CuebotDbConfig
     : { host: c.db_host, port: c.db_port, user: c.db_user, password: c.db_pass, database: c.db_name, max: c.pool_size, applicationName: "cue-scheduler" };
 }
 
-function expandHome(p: string): string {
-  return p === "~" ? homedir() : p.startsWith("~/") ? join(homedir(), p.slice(2)) : p;
-}
-
 export interface OpenDatabaseOptions {
   readonly signal?: AbortSignal;
   /** Wait between connection attempts (default 2 s, doubling to 30 s). */
   readonly retryMs?: number;
   readonly onUnreachable?: (message: string) => void;
+  /** Who we run as and what the file system looks like (tests inject it). */
+  readonly dataDirEnv?: EmbeddedDataDirEnv;
 }
 
 /**
@@ -50,9 +47,11 @@ export async function openDatabase(cfg: SchedulerConfig, log: Logger, opts: Open
   const c = cfg.database;
   const useEmbedded = c.embedded === "always" || (c.embedded === "auto" && !databaseConfigured(c));
   if (useEmbedded) {
-    const dataDir = expandHome(c.embedded_data_dir);
+    const { dataDir, note } = chooseEmbeddedDataDir(c.embedded_data_dir, opts.dataDirEnv ?? embeddedDataDirEnv());
+    if (note !== null) log.warn(note);
     log.info("no database configured: starting an embedded PostgreSQL with the Cuebot schema", { dataDir, hint: "set database.url (or --database-url) to use an existing Cuebot database" });
-    const pg = await startEmbeddedPostgres({ dataDir, persistent: true, ...(c.embedded_port > 0 ? { port: c.embedded_port } : {}) });
+    // The server outlives SIGTERM until our own graceful stop has finished the bookings in flight.
+    const pg = await startEmbeddedPostgres({ dataDir, persistent: true, signalGraceMs: 60_000, ...(c.embedded_port > 0 ? { port: c.embedded_port } : {}) });
     const db = createCuebotDb({ connectionString: pg.connectionString, max: c.pool_size, applicationName: "cue-scheduler" });
     const migrated = await migrateCuebotDb(db);
     log.info("embedded PostgreSQL ready", { url: redactPassword(pg.connectionString, pg.password), migrations: migrated });
