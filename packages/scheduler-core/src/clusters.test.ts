@@ -1,4 +1,4 @@
-import { buildClusters, type ClusterInput } from "./clusters.js";
+import { buildClusters, clusterKey, type ClusterInput } from "./clusters.js";
 
 const input: ClusterInput = {
   shows: [{ id: "s1" }, { id: "s2" }, { id: "inactive", active: false }, { id: "unmanaged", schedulerManaged: false }],
@@ -69,5 +69,37 @@ describe("clusters", () => {
   });
   it("rejects a bad chunk size", () => {
     expect(() => buildClusters(input, { manualTagsChunkSize: 0 })).toThrow(expect.objectContaining({ code: "invalid-options" }));
+  });
+});
+
+describe("ALLOC clusters are scoped to their allocation", () => {
+  const scoped: ClusterInput = {
+    shows: [{ id: "s1" }, { id: "s3" }],
+    allocations: [
+      { id: "a1", facilityId: "lax", tag: "lax.general" },
+      { id: "a2", facilityId: "lax", tag: "lax.gpu" },
+    ],
+    subscriptions: [
+      { showId: "s1", allocId: "a1" },
+      { showId: "s1", allocId: "a2" },
+      { showId: "s3", allocId: "a1" },
+    ],
+    // g1 belongs to a2 but also carries a1's tag as an ALLOC tag (a stale or hand-made host_tag row).
+    hostTags: [
+      { hostId: "g1", allocId: "a2", tag: "lax.gpu", type: "ALLOC" },
+      { hostId: "g1", allocId: "a2", tag: "lax.general", type: "ALLOC" },
+    ],
+  };
+  it("a tag named like another allocation's tag, on a host outside it, raises no cluster for that allocation", () => {
+    const cs = buildClusters(scoped);
+    expect(show(cs)).toEqual(["lax/s1:ALLOC=lax.gpu"]);
+    expect(cs[0]!.tags[0]!.allocId).toBe("a2");
+  });
+  it("a host of the allocation itself does, and the cluster carries the allocation id in its tag and key", () => {
+    const cs = buildClusters({ ...scoped, hostTags: [...scoped.hostTags, { hostId: "h1", allocId: "a1", tag: "lax.general", type: "ALLOC" }] });
+    expect(show(cs)).toEqual(["lax/s1:ALLOC=lax.general", "lax/s1:ALLOC=lax.gpu", "lax/s3:ALLOC=lax.general"]);
+    const general = cs.filter((c) => c.tags[0]!.name === "lax.general");
+    expect(general.map((c) => c.tags[0]!.allocId)).toEqual(["a1", "a1"]);
+    expect(clusterKey(general[0]!)).toContain("ALLOC:lax.general:a1");
   });
 });

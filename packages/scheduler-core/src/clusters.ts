@@ -76,7 +76,7 @@ export function clusterKey(c: Cluster): string {
 
 /**
  * The cluster list from the rows the reference's two cluster queries read: one ALLOC cluster per
- * (allocation tag carried by a host, subscribed show); MANUAL / HOSTNAME / HARDWARE tags gathered per
+ * (allocation whose tag one of its own hosts carries, subscribed show), carrying the allocation id; MANUAL / HOSTNAME / HARDWARE tags gathered per
  * (show, facility) over every show subscribed to the tagged host's allocation and chunked.
  */
 export function buildClusters(input: ClusterInput, options: ClusterOptions = {}): Cluster[] {
@@ -90,12 +90,6 @@ export function buildClusters(input: ClusterInput, options: ClusterOptions = {})
   const manualTagFilter = new Set(options.manualTags ?? []);
   const eligibleShows = new Set(input.shows.filter((s) => s.active !== false && s.schedulerManaged !== false).map((s) => s.id));
   const allocById = new Map(input.allocations.map((a) => [a.id, a]));
-  const allocsByTag = new Map<string, { id: string; facilityId: string }[]>();
-  for (const a of input.allocations) {
-    const list = allocsByTag.get(a.tag) ?? [];
-    list.push(a);
-    allocsByTag.set(a.tag, list);
-  }
   const showsByAlloc = new Map<string, string[]>();
   for (const s of input.subscriptions) {
     if (!eligibleShows.has(s.showId)) continue;
@@ -112,12 +106,14 @@ export function buildClusters(input: ClusterInput, options: ClusterOptions = {})
     if (ignore.has(row.tag)) continue;
     if (row.type === "ALLOC") {
       if (allocTagFilter.size > 0 && !allocTagFilter.has(row.tag)) continue;
-      for (const alloc of allocsByTag.get(row.tag) ?? []) {
-        if (!inFacility(alloc.facilityId)) continue;
-        for (const showId of showsByAlloc.get(alloc.id) ?? []) {
-          const c: Cluster = { facilityId: alloc.facilityId, showId, tags: [{ name: row.tag, type: "ALLOC", allocId: alloc.id }] };
-          out.set(clusterKey(c), c);
-        }
+      // Scoped to the host's own allocation: the reference joins alloc on the tag name alone, so a
+      // host of another allocation carrying a tag named like this one would raise (and join) that
+      // allocation's cluster. Here only a host of the allocation itself does.
+      const alloc = allocById.get(row.allocId);
+      if (!alloc || alloc.tag !== row.tag || !inFacility(alloc.facilityId)) continue;
+      for (const showId of showsByAlloc.get(alloc.id) ?? []) {
+        const c: Cluster = { facilityId: alloc.facilityId, showId, tags: [{ name: row.tag, type: "ALLOC", allocId: alloc.id }] };
+        out.set(clusterKey(c), c);
       }
       continue;
     }

@@ -29,6 +29,8 @@ export interface CandidateQuery {
   readonly tags: readonly string[];
   /** Only hosts of these allocations (in this order of preference); absent = every allocation. */
   readonly allocIds?: readonly string[];
+  /** Per tag, the only allocations whose hosts count for it (an ALLOC cluster's scope); a tag not listed counts in every allocation. */
+  readonly tagAllocIds?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Centicores. */
   readonly minCores?: number;
   readonly minMemoryKb?: number;
@@ -75,7 +77,7 @@ export interface HostIndex {
   /** Puts a checked-out host back unchanged. */
   release(hostId: string): void;
   /** Host shapes carrying one of `tags` (any lock state), for "could this ever fit" questions. */
-  shapes(tags: readonly string[], allocIds?: readonly string[]): HostShape[];
+  shapes(tags: readonly string[], allocIds?: readonly string[], tagAllocIds?: ReadonlyMap<string, ReadonlySet<string>>): HostShape[];
 }
 
 /** @internal mutable entry; the engine adjusts idle values through `adjust`. */
@@ -296,13 +298,15 @@ export function createInternalHostIndex(options: HostIndexOptions = {}): Interna
     for (const tag of q.tags) {
       const allocs = byTag.get(tag);
       if (!allocs) continue;
+      const only = q.tagAllocIds?.get(tag);
       if (q.allocIds) {
         for (const a of q.allocIds) {
+          if (only && !only.has(a)) continue;
           const g = allocs.get(a);
           if (g && scanGroup(g)) return;
         }
       } else {
-        for (const g of allocs.values()) if (scanGroup(g)) return;
+        for (const [a, g] of allocs) if ((!only || only.has(a)) && scanGroup(g)) return;
       }
     }
   };
@@ -382,12 +386,14 @@ export function createInternalHostIndex(options: HostIndexOptions = {}): Interna
       checkedOutCount--;
       if (isIndexed(e)) bucketIn(e);
     },
-    shapes(tags, allocIds) {
+    shapes(tags, allocIds, tagAllocIds) {
       const merged = new Map<string, { shape: Omit<HostShape, "count">; count: number }>();
       for (const tag of new Set(tags)) {
         const allocs = byTag.get(tag);
         if (!allocs) continue;
-        const groups = allocIds ? allocIds.map((a) => allocs.get(a)).filter((g): g is Group => g !== undefined) : [...allocs.values()];
+        const only = tagAllocIds?.get(tag);
+        const ids = (allocIds ?? [...allocs.keys()]).filter((a) => !only || only.has(a));
+        const groups = ids.map((a) => allocs.get(a)).filter((g): g is Group => g !== undefined);
         for (const g of groups) {
           for (const [k, s] of g.shapes) {
             const m = merged.get(k);

@@ -141,12 +141,16 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     return { cores: cores * mult, memoryKb: l.memoryKb, gpus: l.layer.minGpus, gpuMemoryKb: l.layer.minGpuMemoryKb };
   };
 
+  const scopeOf = (l: LayerState): Pick<CandidateQuery, "tagAllocIds"> => (l.tagAllocIds ? { tagAllocIds: l.tagAllocIds } : {});
+  /** The host carries one of the layer's tags, within the allocations that tag is scoped to. */
+  const inScope = (l: LayerState, e: HostEntry) => l.tags.some((t) => e.host.tags.includes(t) && (l.tagAllocIds?.get(t)?.has(e.host.allocId) ?? true));
+
   // Reservations carried over from the previous step, while their frame still waits.
   for (const r of farm.previousReservations) {
     if (holdByLayer.size >= o.maxReservations) break;
     const l = farm.layersById.get(r.layerId);
     const e = index.entry(r.hostId);
-    if (!l || !e || !e.bookable || l.done || holdByLayer.has(l) || holds.has(e)) continue;
+    if (!l || !e || !e.bookable || l.done || holdByLayer.has(l) || holds.has(e) || !inScope(l, e)) continue;
     if (!eligibleJobs.includes(l.job) || !l.frames.some((f) => f.id === r.frameId)) continue;
     const need = needOf(l, e);
     const startsAtMs = earliestFit(e, need);
@@ -164,7 +168,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     const subs = subsInFacility(j);
     if (subs.length === 0) return ["no-subscription", `show ${j.show.show.name} has no subscription with burst > 0 in facility ${j.job.facilityId}`];
     if (l.tags.length === 0) return ["no-host-with-tags", "the layer has no usable tags"];
-    const shapes = index.shapes(l.tags, subs.map((s) => s.alloc.id));
+    const shapes = index.shapes(l.tags, subs.map((s) => s.alloc.id), l.tagAllocIds);
     if (shapes.length === 0) return ["no-host-with-tags", `no host of the show's allocations carries any of the tags ${l.tags.join(", ")}`];
     const osOk = shapes.filter((s) => isOsMatch(j.job.os, s.os));
     if (osOk.length === 0) return ["os-mismatch", `needs OS ${j.job.os}; hosts with the tags run ${[...new Set(shapes.map((s) => s.os))].join(", ")}`];
@@ -246,7 +250,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
     }
     const query: CandidateQuery = {
       tags: l.tags,
-      allocIds: allocs.map((s) => s.alloc.id),
+      allocIds: allocs.map((s) => s.alloc.id), ...scopeOf(l),
       minCores: l.leastWhole * mult,
       minMemoryKb: l.memoryKb,
       minGpus: l.layer.minGpus,
@@ -306,7 +310,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
   const isTooLarge = (l: LayerState, allocs: SubState[]): boolean => {
     if (holdRejected) return false; // it fits, only reservations keep it out
     let found = false;
-    index.visit({ tags: l.tags, allocIds: allocs.map((s) => s.alloc.id), os: l.job.job.os, threadable: l.layer.threadable, minCores: mult }, (h) => {
+    index.visit({ tags: l.tags, allocIds: allocs.map((s) => s.alloc.id), ...scopeOf(l), os: l.job.job.os, threadable: l.layer.threadable, minCores: mult }, (h) => {
       found = !holds.has(h as HostEntry);
       return found;
     });
@@ -316,7 +320,7 @@ export function plan(snapshot: FarmSnapshot, options: Partial<PlanOptions> = {},
   const tryReserve = (l: LayerState, allocs: SubState[]): boolean => {
     const j = l.job.job;
     let best: { e: HostEntry; t: number; need: ReturnType<typeof needOf> } | undefined;
-    index.visit({ tags: l.tags, allocIds: allocs.map((s) => s.alloc.id), os: j.os, threadable: l.layer.threadable }, (h) => {
+    index.visit({ tags: l.tags, allocIds: allocs.map((s) => s.alloc.id), ...scopeOf(l), os: j.os, threadable: l.layer.threadable }, (h) => {
       const e = h as HostEntry;
       if (holds.has(e) || !releaseList(e)) return false;
       const need = needOf(l, e);

@@ -39,6 +39,8 @@ export interface LayerState {
   bookedHere: number;
   readonly hostsUsed: Set<HostEntry>;
   readonly tags: readonly string[];
+  /** Per tag, the allocations it is scoped to (ALLOC clusters of a cluster-scoped plan); absent = unscoped. */
+  readonly tagAllocIds?: ReadonlyMap<string, ReadonlySet<string>>;
   /** Whole cores (see core-sizing): > 0 wanted, 0 whole host, < 0 all but N. */
   readonly minCoresWhole: number;
   readonly maxCoresWhole: number;
@@ -192,14 +194,21 @@ export function prepareFarm(snapshot: FarmSnapshot, o: PlanOptions, nowMs: numbe
   }
 
   const ignore = new Set(o.ignoreTags);
-  // Per show, the tag names its clusters allow (when the plan is scoped to clusters).
-  let scope: Map<string, Set<string>> | undefined;
+  // Per show, the tag names its clusters allow (when the plan is scoped to clusters), each with the
+  // allocations an ALLOC cluster scopes it to, or null when some other cluster allows it anywhere.
+  let scope: Map<string, Map<string, Set<string> | null>> | undefined;
   if (o.clusters) {
     scope = new Map();
     for (const c of o.clusters) {
-      let set = scope.get(c.showId);
-      if (!set) scope.set(c.showId, (set = new Set()));
-      for (const t of c.tags) set.add(t.name);
+      let tags = scope.get(c.showId);
+      if (!tags) scope.set(c.showId, (tags = new Map()));
+      for (const t of c.tags) {
+        const prev = tags.get(t.name);
+        if (t.type === "ALLOC" && t.allocId !== undefined) {
+          if (prev === undefined) tags.set(t.name, new Set([t.allocId]));
+          else prev?.add(t.allocId);
+        } else tags.set(t.name, null);
+      }
     }
   }
   const selfish = new Set(o.selfishServices);
@@ -213,6 +222,11 @@ export function prepareFarm(snapshot: FarmSnapshot, o: PlanOptions, nowMs: numbe
     const ls = (l.limitIds ?? []).map((id) => ref(limits, "layer", l.id, "limitIds", "limit", id));
     const allowed = scope?.get(job.show.show.id);
     const tags = [...new Set(l.tags.map((t) => t.trim()).filter((t) => t !== "" && !ignore.has(t) && (!allowed || allowed.has(t))))];
+    let tagAllocIds: Map<string, Set<string>> | undefined;
+    for (const t of allowed ? tags : []) {
+      const only = allowed!.get(t);
+      if (only) (tagAllocIds ??= new Map()).set(t, only);
+    }
     const minWhole = l.minCores > 0 ? Math.ceil(l.minCores / mult) : l.minCores < 0 ? -Math.ceil(-l.minCores / mult) : 0;
     const maxWhole = l.maxCores > 0 ? Math.max(1, Math.floor(l.maxCores / mult)) : 0;
     const least = !l.threadable ? 1 : minWhole > 0 ? (maxWhole > 0 ? Math.min(minWhole, maxWhole) : minWhole) : 1;
@@ -224,6 +238,7 @@ export function prepareFarm(snapshot: FarmSnapshot, o: PlanOptions, nowMs: numbe
       bookedHere: 0,
       hostsUsed: new Set(),
       tags,
+      ...(tagAllocIds ? { tagAllocIds } : {}),
       minCoresWhole: minWhole,
       maxCoresWhole: maxWhole,
       leastWhole: least,
