@@ -12,6 +12,7 @@ export { queryLayers, type DispatchLayer, type DispatchFrame } from "./db/layers
 export { queryHosts, type DispatchHost } from "./db/hosts.js";
 export { bookFrame, compensateBooking, type FrameBooking, type BookingOutcome } from "./db/booking.js";
 export { recomputeAccounting } from "./db/recompute.js";
+export { auditBookings, type AuditResult } from "./db/audit.js";
 export { createLeaseManager, ensureCoordinationTables, rendezvousOwner, type LeaseManager } from "./coordination/lease-manager.js";
 export { buildPassSnapshot, type Decision, type PassSnapshot, type PassSnapshotInput } from "./dispatch/pass-snapshot.js";
 export { queryPlanInputs, type PlanInputs } from "./db/plan-inputs.js";
