@@ -10,7 +10,7 @@ const metrics = createSchedulerMetrics();
 const registered = new Map<string, { type: string; labels: string[] }>();
 for (const m of metrics.registry.getMetricsAsArray()) {
   const labels = (m as unknown as { labelNames?: string[] }).labelNames ?? [];
-  registered.set(m.name, { type: m.type, labels });
+  registered.set(m.name, { type: String(m.type), labels });
 }
 const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 
