@@ -41,3 +41,4 @@ export {
   type SimShowReport,
 } from "./simulator/simulate.js";
 export { formatSimulationTable, renderSimulationSvg } from "./simulator/report.js";
+export { createFarmPreset, farmPresetNames, type FarmPresetName, type FarmPresetOptions } from "./simulator/presets.js";

@@ -39,12 +39,15 @@ export function renderSimulationSvg(r: SimulationResult, title = "cue-scheduler 
     parts.push(`<line x1="${L}" y1="${y(v)}" x2="${L + pw}" y2="${y(v)}" stroke="#dddddd"/>`);
     parts.push(`<text x="${L - 8}" y="${y(v)}" text-anchor="end" dominant-baseline="middle">${i * 25}%</text>`);
   }
-  for (let i = 0; i <= 5; i++) {
-    const t = (tMax * i) / 5;
-    parts.push(`<text x="${x(t)}" y="${T + ph + 18}" text-anchor="middle">${(t / 3_600_000).toFixed(1)}h</text>`);
+  // Time ticks on round hours (at most 6 intervals), so the labels read 0h 2h 4h rather than 1.9h 3.7h.
+  const stepH = [0.25, 0.5, 1, 2, 3, 4, 6, 12, 24, 48].find((h) => tMax / (h * 3_600_000) <= 6) ?? Math.ceil(tMax / 3_600_000 / 6);
+  for (let t = 0; t <= tMax; t += stepH * 3_600_000) {
+    parts.push(`<line x1="${x(t)}" y1="${T + ph}" x2="${x(t)}" y2="${T + ph + 4}" stroke="#000000"/>`);
+    parts.push(`<text x="${x(t)}" y="${T + ph + 18}" text-anchor="middle">${+(t / 3_600_000).toFixed(2)}h</text>`);
   }
   parts.push(`<line x1="${L}" y1="${T + ph}" x2="${L + pw}" y2="${T + ph}" stroke="#000000"/><line x1="${L}" y1="${T}" x2="${L}" y2="${T + ph}" stroke="#000000"/>`);
   parts.push(`<text x="${L + pw / 2}" y="${H - 12}" text-anchor="middle">simulated time</text>`);
+  parts.push(`<text transform="translate(14 ${T + ph / 2}) rotate(-90)" text-anchor="middle">booked cores / farm cores</text>`);
   r.shows.forEach((s, i) => {
     parts.push(`<line x1="${L}" y1="${y(s.entitlement)}" x2="${L + pw}" y2="${y(s.entitlement)}" stroke="${palette[i % palette.length]}" stroke-dasharray="4 4" stroke-width="1"/>`);
   });
