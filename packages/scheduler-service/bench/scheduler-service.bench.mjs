@@ -71,7 +71,9 @@ const sumOf = (m, prefix) => Object.entries(m).filter(([k]) => k.startsWith(pref
 
 /** One cue-scheduler process; scrapes its /metrics until it exits (the last scrape is its final count). */
 function startInstance(url, configFile, id) {
-  const child = spawn(process.execPath, [bin, "--database-url", url, "--instance-id", id, "--dry-run"], {
+  // BENCH_CPU_PROF=DIR: a V8 CPU profile of every instance (node --cpu-prof), for finding the bottleneck.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, "--database-url", url, "--instance-id", id, "--dry-run"], {
     env: { ...process.env, OPENCUE_SCHEDULER_CONFIG: configFile }, stdio: ["ignore", "pipe", "pipe"],
   });
   let port = null, metrics = {}, out = "", buf = "";

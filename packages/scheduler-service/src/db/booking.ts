@@ -2,8 +2,8 @@
 // write Cuebot makes when it starts a frame (reference §2.8, Cuebot's startFrameAndProc/procCreated):
 // frame WAITING -> RUNNING guarded by its int_version (and layer start-after and limits), proc insert,
 // guarded host idle update, and the accounting rows (subscription, job/layer/folder resource, point).
-// Everything is one statement of data-modifying CTEs chained so each write happens only if the one
-// before it matched; any guard that fails rolls the transaction back, so nothing is half-written.
+// Everything is one statement (its own transaction) of data-modifying CTEs chained so each write happens
+// only if the one before it matched; any guard that fails aborts the statement, so nothing is half-written.
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@opencue-ts/cuebot-db";
 
@@ -53,8 +53,33 @@ interface BookRow {
 // Exit statuses after which a new run is not a retry (Cuebot's list).
 const NOT_A_RETRY = [286, 256, 299, 301, 302, 399, -1];
 
+// A refused booking must leave nothing behind, but the statement's earlier CTEs have already written
+// by the time a later guard fails. Instead of BEGIN/ROLLBACK round trips (three per booking, and the
+// hot accounting rows stay locked across them), the statement's last column casts the refusal reason
+// to an integer: the error aborts the statement, PostgreSQL undoes every write of its implicit
+// transaction, and the reason comes back in the error message.
+const REFUSED = "cue-scheduler booking refused:";
+const REFUSED_RE = /cue-scheduler booking refused:([a-z_]+)/;
+
+function refusal(reason: string): BookingOutcome | null {
+  switch (reason) {
+    case "host_locked":
+    case "frame_taken":
+    case "host_exhausted":
+      return { kind: reason };
+    case "limit_subscription":
+      return { kind: "limit", table: "subscription" };
+    case "limit_job":
+      return { kind: "limit", table: "job" };
+    case "limit_folder":
+      return { kind: "limit", table: "folder" };
+    default:
+      return null;
+  }
+}
+
 export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<BookingOutcome> {
-  return db.transaction().execute(async (trx) => {
+  try {
     const { rows } = await sql<BookRow>`
       WITH lk AS (
         SELECT pg_try_advisory_xact_lock(hashtext(${b.hostId})) AS ok
@@ -124,12 +149,23 @@ export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<
         UPDATE point SET int_cores = int_cores + ${b.coreUnits}, int_gpus = int_gpus + ${b.gpus}
          WHERE pk_show = ${b.showId} AND pk_dept = ${b.deptId} AND EXISTS (SELECT 1 FROM h)
         RETURNING 1
+      ), r AS (
+        SELECT (SELECT ok FROM lk) AS locked, (SELECT int_version FROM f) AS version, EXISTS (SELECT 1 FROM p) AS proc,
+               (SELECT int_cores_idle FROM h) AS cores_idle, (SELECT int_mem_idle FROM h) AS mem_idle,
+               (SELECT int_gpus_idle FROM h) AS gpus_idle, (SELECT int_gpu_mem_idle FROM h) AS gpu_mem_idle,
+               EXISTS (SELECT 1 FROM s) AS sub_ok, EXISTS (SELECT 1 FROM jr) AS job_ok, EXISTS (SELECT 1 FROM fr) AS folder_ok,
+               (SELECT count(*) FROM lr) + (SELECT count(*) FROM pt) + (SELECT count(*) FROM hs) AS _touch
       )
-      SELECT (SELECT ok FROM lk) AS locked, (SELECT int_version FROM f) AS version, EXISTS (SELECT 1 FROM p) AS proc,
-             (SELECT int_cores_idle FROM h) AS cores_idle, (SELECT int_mem_idle FROM h) AS mem_idle,
-             (SELECT int_gpus_idle FROM h) AS gpus_idle, (SELECT int_gpu_mem_idle FROM h) AS gpu_mem_idle,
-             EXISTS (SELECT 1 FROM s) AS sub_ok, EXISTS (SELECT 1 FROM jr) AS job_ok, EXISTS (SELECT 1 FROM fr) AS folder_ok,
-             (SELECT count(*) FROM lr) + (SELECT count(*) FROM pt) + (SELECT count(*) FROM hs) AS _touch`.execute(trx);
+      SELECT r.*, CASE
+               WHEN r.locked AND r.version IS NOT NULL AND r.proc AND r.cores_idle IS NOT NULL AND r.sub_ok AND r.job_ok AND r.folder_ok THEN 0
+               ELSE (${REFUSED}::text || CASE WHEN NOT r.locked THEN 'host_locked'
+                                              WHEN r.version IS NULL OR NOT r.proc THEN 'frame_taken'
+                                              WHEN r.cores_idle IS NULL THEN 'host_exhausted'
+                                              WHEN NOT r.sub_ok THEN 'limit_subscription'
+                                              WHEN NOT r.job_ok THEN 'limit_job'
+                                              ELSE 'limit_folder' END)::int
+             END AS guard
+        FROM r`.execute(db);
     const r = rows[0]!;
     const outcome: BookingOutcome = !r.locked
       ? { kind: "host_locked" }
@@ -144,18 +180,14 @@ export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<
               : !r.folder_ok
                 ? { kind: "limit", table: "folder" }
                 : { kind: "booked", frameVersion: r.version, host: { idleCoreUnits: r.cores_idle, idleMemoryKb: r.mem_idle!, idleGpus: r.gpus_idle!, idleGpuMemoryKb: r.gpu_mem_idle! } };
-    // Kysely rolls back when the callback throws; a failed guard must leave nothing behind.
-    if (outcome.kind !== "booked") throw new BookingRollback(outcome);
+    // The guard column raises for every refusal, so only a booking reaches this point.
+    if (outcome.kind !== "booked") throw new Error(`booking statement returned a refusal without raising: ${outcome.kind}`);
     return outcome;
-  }).catch((e: unknown) => {
-    if (e instanceof BookingRollback) return e.outcome;
+  } catch (e) {
+    const m = e instanceof Error && (e as { code?: string }).code === "22P02" ? REFUSED_RE.exec(e.message) : null;
+    const refused = m ? refusal(m[1]!) : null;
+    if (refused) return refused;
     throw e;
-  });
-}
-
-class BookingRollback extends Error {
-  constructor(readonly outcome: BookingOutcome) {
-    super(outcome.kind);
   }
 }
 
