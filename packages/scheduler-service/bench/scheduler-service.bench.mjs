@@ -6,6 +6,7 @@
 // ((procs - 1) / (max - min)), attempts from each instance's /metrics. Beside it: pgbench on the
 // same server, the physical limit.
 // Run: npm run bench -- scheduler-service   (or, after a build: node bench/scheduler-service.bench.mjs [--quick])
+// Env: BENCH_SHAPES=drain,saturation BENCH_INSTANCES=1,2,3 BENCH_EMPTY_CYCLES=10 BENCH_LOG_DIR=dir BENCH_CPU_PROF=dir
 /* global fetch */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -49,7 +50,7 @@ queue:
   manual_tags_chunk_size: ${Math.ceil(shape.manualTags / 4)}
   hostname_tags_chunk_size: 20
   host_candidate_attempts_per_layer: 5
-  empty_job_cycles_before_quiting: 10
+  empty_job_cycles_before_quiting: ${process.env.BENCH_EMPTY_CYCLES ?? 10}
   host_booking_strategy: { type: saturation, core_saturation: true, memory_saturation: false }
 host_cache: { update_stat_on_book: true, host_staleness_threshold: 3600s }
 accounting: { recompute_interval: 3600s, limit_reseed_interval: 3600s, managed_shows_ttl: 5s }
@@ -132,6 +133,8 @@ async function runOnce(adminUrl, template, shape, seeded, instances) {
     const bookedByMetrics = m.reduce((n, x) => n + (x['scheduler_booking_outcome_total{outcome="booked"}'] ?? 0), 0);
     const subRejects = m.reduce((n, x) => n + (x['scheduler_accounting_limit_exceeded_total{table="subscription"}'] ?? 0), 0);
     const perInstance = m.map((x) => x['scheduler_booking_outcome_total{outcome="booked"}'] ?? 0);
+    // BENCH_LOG_DIR=DIR keeps every instance's log (JSON lines) for a closer look.
+    if (process.env.BENCH_LOG_DIR) for (const [i, p] of procs.entries()) await writeFile(join(process.env.BENCH_LOG_DIR, `${shape.name}-${instances}-${i + 1}.log`), p.output());
     const bad = exits.map((e, i) => (e.code === 0 ? null : `instance ${i + 1} exited ${e.code ?? e.signal}`)).filter(Boolean);
     if (bad.length > 0) for (const [i, p] of procs.entries()) if (exits[i].code !== 0) console.error(`--- instance ${i + 1} output (tail) ---\n${p.output().slice(-4000)}`);
     return {
