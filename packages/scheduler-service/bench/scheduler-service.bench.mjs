@@ -34,7 +34,7 @@ const fuse = setTimeout(() => {
 function stressConfig(shape) {
   return `
 rqd: { dry_run_mode: true }
-logging: { format: json, level: info }
+logging: { format: json, level: ${process.env.BENCH_LOG_LEVEL ?? "info"} }
 database: { pool_size: 32 }
 queue:
   metrics_port: 0

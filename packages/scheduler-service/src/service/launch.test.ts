@@ -73,19 +73,21 @@ test("booked frames are launched with a complete RunFrame", async () => {
   expect((await audit(t.db)).violations).toEqual([]);
 });
 
-test.each([Code.FailedPrecondition, Code.Unavailable])("a refused launch (%s) is compensated exactly and the host backed off", async (code) => {
+// One by one (booking_batch_size 1) the second frame is never booked once the host is backed off; in a
+// batch both frames were booked together, the second is not launched and its booking undone too.
+test.each([[Code.FailedPrecondition, 1], [Code.Unavailable, 1], [Code.FailedPrecondition, 32]])("a refused launch (%s, batch size %s) is compensated exactly and the host backed off", async (code, batch) => {
   await seed();
   rqd.mode = code;
   const before = await counters();
   const { logger, lines } = captureLogs();
-  const service = createSchedulerService({ config: testConfig({ rqd: { dry_run_mode: false, grpc_port: rqd.port, host_backoff: "1h" } }), db: t.db, logger, instanceId: "refused" });
+  const service = createSchedulerService({ config: testConfig({ rqd: { dry_run_mode: false, grpc_port: rqd.port, host_backoff: "1h" }, queue: { booking_batch_size: batch } }), db: t.db, logger, instanceId: "refused" });
   await service.start();
   await service.stopped;
   expect(service.stats()).toMatchObject({ framesBooked: 0, launchFailures: 1 });
   expect(await counters()).toEqual(before);
   const frames = await t.db.selectFrom("frame").select(["str_state", "int_exit_status", "int_version"]).execute();
   expect(frames.map((f) => f.str_state)).toEqual(["WAITING", "WAITING"]);
-  expect(frames.filter((f) => f.int_exit_status === 299 && f.int_version === 2)).toHaveLength(1);
+  expect(frames.filter((f) => f.int_exit_status === 299 && f.int_version === 2)).toHaveLength(batch === 1 ? 1 : 2);
   expect(rqd.killed).toHaveLength(1);
   expect(lines().some((l) => l.level === "error" && /launch of .* failed, booking undone/.test(String(l.message)))).toBe(true);
   const text = await service.metrics.registry.getSingleMetricAsString("scheduler_launch_failures_total");

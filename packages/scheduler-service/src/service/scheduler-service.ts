@@ -17,6 +17,7 @@ import { queryJobs, type DispatchJob } from "../db/jobs.js";
 import { queryHosts, type DispatchHost } from "../db/hosts.js";
 import { queryLayers } from "../db/layers.js";
 import { bookFrame, compensateBooking, type FrameBooking } from "../db/booking.js";
+import { bookFrames, type BatchOutcome } from "../db/batch-booking.js";
 import { managedShowIds, recomputeAccounting } from "../db/recompute.js";
 import { createLeaseManager, ensureCoordinationTables, type LeaseManager } from "../coordination/lease-manager.js";
 import { plan, planOptionsFromConfig, type PlanOptions, type Reservation } from "@opencue-ts/scheduler-core";
@@ -72,6 +73,8 @@ export interface SchedulerService {
   stats(): SchedulerStats;
   health(): HealthReport;
 }
+
+const IDLE_LAP_MS = 100;
 
 type PassReason = "booked" | "saturated" | "no_jobs" | "query_error";
 
@@ -291,9 +294,18 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     lastPassAt.delete(c.key);
   }
 
+  // An idle round is a lap of the loop that found nothing to do, counted once per IDLE_LAP_MS however
+  // many workers notice it; and an instance still waiting for its first leases is not idle yet (else a
+  // joining instance would quit before the others hand it its share).
+  let lastIdleAt = -Infinity;
+  let runningSince = 0;
   function noteIdle(): void {
     const limit = cfg.queue.empty_job_cycles_before_quiting;
     if (limit === null) return;
+    const now = performance.now();
+    if (now - lastIdleAt < IDLE_LAP_MS) return;
+    if (cfg.instance.coordination !== "none" && leases.ownedCount() === 0 && now - runningSince < 2 * cfg.instance.lease_duration) return;
+    lastIdleAt = now;
     if (++idleRounds >= limit && state === "running") {
       log.info("stopping: queue.empty_job_cycles_before_quiting reached", { rounds: idleRounds });
       void stop();
@@ -355,6 +367,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     })();
     if (pass === null) return { reason: "query_error", booked: 0 };
     let result;
+    const tp = performance.now();
     try {
       result = plan(pass.snapshot, planOptions, wallNow());
     } catch (e) {
@@ -394,12 +407,104 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
     // Hosts tried per booked layer (+1, the reference's count of the final failed checkout).
     for (const set of hostsPerLayer.values()) metrics.candidatesPerLayer.observe(set.size + 1);
-    const booked = await executeDecisions(decisions);
+    const limitedLayers = new Set([...pass.snapshot.layers].filter((l) => l.limitIds.length > 0).map((l) => l.id));
+    const tb = performance.now();
+    const booked = await executeDecisions(decisions, limitedLayers);
+    log.debug("cluster pass", { cluster: c.key, jobs: jobs.length, hosts: hosts.length, decisions: decisions.length, booked, readMs: Math.round(tp - tq), planMs: Math.round(tb - tp), bookMs: Math.round(performance.now() - tb) });
     return { reason: booked > 0 ? "booked" : "saturated", booked };
   }
 
-  /** Books decisions: hosts in parallel (bounded), each host's decisions in order. */
-  async function executeDecisions(decisions: readonly Decision[]): Promise<number> {
+  async function executeDecisions(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<number> {
+    const { booked: batched, rest } = await executeBatches(decisions, limitedLayers);
+    return batched + await executeOneByOne(rest);
+  }
+
+  /**
+   * Books whole hosts' worth of decisions in batches (one statement each, see db/batch-booking.ts).
+   * A refused batch (some guard failed: a frame taken, a cap reached, a host locked) writes nothing;
+   * its decisions go back to the one-by-one path, which finds out which guard and acts on it.
+   */
+  async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<{ booked: number; rest: Decision[] }> {
+    const batchSize = cfg.queue.booking_batch_size;
+    const rest: Decision[] = [];
+    const byHost = new Map<string, Decision[]>();
+    for (const d of decisions) {
+      if (batchSize <= 1 || limitedLayers.has(d.layer.id)) {
+        rest.push(d);
+        continue;
+      }
+      let list = byHost.get(d.host.id);
+      if (!list) byHost.set(d.host.id, (list = []));
+      list.push(d);
+    }
+    // Whole hosts per batch, so no two batches of this pass need the same host lock.
+    const batches: Decision[][] = [];
+    let current: Decision[] = [];
+    for (const list of byHost.values()) {
+      if (current.length > 0 && current.length + list.length > batchSize) {
+        batches.push(current);
+        current = [];
+      }
+      current.push(...list);
+    }
+    if (current.length > 0) batches.push(current);
+    let booked = 0;
+    await Promise.all(batches.map(async (batch) => {
+      if (batch.length < 2 || state !== "running") {
+        rest.push(...batch);
+        return;
+      }
+      const prepared = batch.map((d) => ({ d, p: prepare(d) }));
+      const ok = prepared.filter((x): x is { d: Decision; p: NonNullable<typeof x.p> } => x.p !== null);
+      await bookingSlots.acquire();
+      let outcome: BatchOutcome;
+      try {
+        attempts++;
+        outcome = await bookFrames(db, ok.map((x) => x.p.b));
+      } catch (e) {
+        wasted++;
+        metrics.bookingOutcome.inc({ outcome: "batch_db_error" });
+        log.warn("batch booking failed; booking one by one", { frames: ok.length, error: errorMessage(e) });
+        rest.push(...ok.map((x) => x.d));
+        return;
+      } finally {
+        bookingSlots.release();
+      }
+      if (outcome.kind === "refused") {
+        wasted++;
+        metrics.bookingOutcome.inc({ outcome: `batch_refused_${outcome.reason}` });
+        rest.push(...ok.map((x) => x.d));
+        return;
+      }
+      metrics.bookingOutcome.inc({ outcome: "booked" }, ok.length);
+      attempts += ok.length - 1; // one statement, ok.length bookings
+      // Launches: hosts in parallel, each host's frames in order; after a failed launch the host's
+      // other frames of the batch are not tried, their bookings are undone like the failed one's.
+      const perHost = new Map<string, typeof ok>();
+      for (const x of ok) {
+        let list = perHost.get(x.d.host.id);
+        if (!list) perHost.set(x.d.host.id, (list = []));
+        list.push(x);
+      }
+      await Promise.all([...perHost.values()].map(async (list) => {
+        let failed = false;
+        for (const { d, p } of list) {
+          const version = outcome.frameVersions.get(p.b.frameId)!;
+          if (failed) {
+            await undoBooking(d, p.b, version, "an earlier launch on the host failed");
+            continue;
+          }
+          const r = await afterBooked(d, p, version, outcome.hosts.get(d.host.id)!);
+          if (r === "booked") booked++;
+          else failed = true;
+        }
+      }));
+    }));
+    return { booked, rest };
+  }
+
+  /** Books decisions one by one: hosts in parallel (bounded), each host's decisions in order. */
+  async function executeOneByOne(decisions: readonly Decision[]): Promise<number> {
     const byHost = new Map<string, Decision[]>();
     for (const d of decisions) {
       let list = byHost.get(d.host.id);
@@ -442,7 +547,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     return run;
   }
 
-  async function bookAndLaunch(d: Decision, blocked: { subs: Set<string>; jobs: Set<string>; folders: Set<string> }): Promise<"booked" | "next_frame" | "stop_host"> {
+  /** The booking row and (unless dry run) the RunFrame of a decision; null for a frame that cannot launch. */
+  function prepare(d: Decision): { b: FrameBooking; runFrame: RunFrame | null } | null {
     const procId = randomUUID();
     const b: FrameBooking = {
       procId, frameId: d.frame.id, frameVersion: d.frame.version, layerId: d.layer.id, jobId: d.layer.jobId, showId: d.layer.showId,
@@ -456,9 +562,16 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         runFrame = buildRunFrame({ procId, layer: d.layer, frame: d.frame, coreUnits: d.coreUnits, memoryKb: d.memoryKb, gpus: d.gpus, gpuMemoryKb: d.gpuMemoryKb, hostOs: d.host.os, softLimitFactor: cfg.queue.frame_memory_soft_limit, hardLimitFactor: cfg.queue.frame_memory_hard_limit, coreMultiplier: m, now: wallNow() });
       } catch (e) {
         problem("BAD_FRAME", `frame ${d.layer.jobName}/${d.frame.name} cannot be launched: ${errorMessage(e)}`);
-        return "next_frame";
+        return null;
       }
     }
+    return { b, runFrame };
+  }
+
+  async function bookAndLaunch(d: Decision, blocked: { subs: Set<string>; jobs: Set<string>; folders: Set<string> }): Promise<"booked" | "next_frame" | "stop_host"> {
+    const prepared = prepare(d);
+    if (prepared === null) return "next_frame";
+    const { b } = prepared;
     attempts++;
     let outcome;
     try {
@@ -489,6 +602,22 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       case "booked":
         break;
     }
+    return afterBooked(d, prepared, outcome.frameVersion, outcome.host);
+  }
+
+  /** Undoes a booking that was never launched (reference §2.10 compensation). */
+  async function undoBooking(d: Decision, b: FrameBooking, frameVersion: number, why: string): Promise<void> {
+    try {
+      const undone = await compensateBooking(db, b, frameVersion);
+      log.info("booking undone before launch", { frame: d.frame.id, host: d.host.name, why, ...undone });
+    } catch (e) {
+      log.error("undoing a booking failed; Cuebot's orphan checks will clean the proc", { frame: d.frame.id, proc: b.procId, error: errorMessage(e) });
+    }
+  }
+
+  /** Launches a booked frame (compensating a failed launch) and counts it. */
+  async function afterBooked(d: Decision, { b, runFrame }: { b: FrameBooking; runFrame: RunFrame | null }, frameVersion: number, hostAfter: { idleCoreUnits: number; idleMemoryKb: number }): Promise<"booked" | "stop_host"> {
+    const procId = b.procId;
     if (runFrame !== null) {
       try {
         await launcher.launch(d.host.name, runFrame);
@@ -501,7 +630,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         metrics.hostsBackedOff.set(hostBackoff.size);
         problem(code, `launch of ${d.layer.jobName}/${d.frame.name} on ${d.host.name} failed, booking undone, host left alone for ${cfg.rqd.host_backoff} ms: ${errorMessage(e)}`, { host: d.host.name });
         try {
-          const undone = await compensateBooking(db, b, outcome.frameVersion);
+          const undone = await compensateBooking(db, b, frameVersion);
           log.info("launch failure compensated", { frame: d.frame.id, host: d.host.name, ...undone });
         } catch (ce) {
           log.error("compensation failed; Cuebot's orphan checks will clean the proc", { frame: d.frame.id, proc: procId, error: errorMessage(ce) });
@@ -518,8 +647,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     metrics.framesDispatched.inc({ show_name: d.layer.showName });
     if (d.frame.updatedAt) metrics.timeToBook.observe(Math.max(0, (wallNow() - d.frame.updatedAt.getTime()) / 1000));
     if (d.score !== undefined) metrics.placementScore.observe(d.score);
-    d.host.idleCoreUnits = outcome.host.idleCoreUnits;
-    d.host.idleMemoryKb = outcome.host.idleMemoryKb;
+    d.host.idleCoreUnits = hostAfter.idleCoreUnits;
+    d.host.idleMemoryKb = hostAfter.idleMemoryKb;
     log.debug("frame booked", { frame: d.frame.id, host: d.host.name, cores: d.coreUnits / m, dryRun: cfg.rqd.dry_run_mode });
     return "booked";
   }
@@ -597,6 +726,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     await heartbeat();
     await scanActive();
     state = "running";
+    runningSince = performance.now();
     log.info("cue-scheduler running", { instance: instanceId, clusters: universe.length, owned: leases.ownedCount(), liveInstances });
     loops.push(every(cfg.instance.heartbeat_interval, heartbeat));
     loops.push(every(cfg.queue.cluster_reload_interval, reloadClusters));
