@@ -10,7 +10,7 @@
 // (their limit counts running frames, which a batch cannot check row by row): book them with bookFrame.
 import { sql, type Kysely } from "kysely";
 import type { Database } from "@opencue-ts/cuebot-db";
-import type { FrameBooking } from "./booking.js";
+import { NOT_A_RETRY, type FrameBooking } from "./booking.js";
 
 export type BatchOutcome =
   | {
@@ -23,7 +23,6 @@ export type BatchOutcome =
   /** Some guard failed; nothing was written. `reason` names the first failed guard. */
   | { readonly kind: "refused"; readonly reason: string };
 
-const NOT_A_RETRY = [286, 256, 299, 301, 302, 399, -1];
 const REFUSED = "cue-scheduler batch refused:";
 const REFUSED_RE = /cue-scheduler batch refused:([a-z_]+)/;
 

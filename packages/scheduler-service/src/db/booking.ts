@@ -51,7 +51,7 @@ interface BookRow {
 }
 
 // Exit statuses after which a new run is not a retry (Cuebot's list).
-const NOT_A_RETRY = [286, 256, 299, 301, 302, 399, -1];
+export const NOT_A_RETRY = [286, 256, 299, 301, 302, 399, -1];
 
 // A refused booking must leave nothing behind, but the statement's earlier CTEs have already written
 // by the time a later guard fails. Instead of BEGIN/ROLLBACK round trips (three per booking, and the
@@ -167,22 +167,8 @@ export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<
              END AS guard
         FROM r`.execute(db);
     const r = rows[0]!;
-    const outcome: BookingOutcome = !r.locked
-      ? { kind: "host_locked" }
-      : r.version === null || !r.proc
-        ? { kind: "frame_taken" }
-        : r.cores_idle === null
-          ? { kind: "host_exhausted" }
-          : !r.sub_ok
-            ? { kind: "limit", table: "subscription" }
-            : !r.job_ok
-              ? { kind: "limit", table: "job" }
-              : !r.folder_ok
-                ? { kind: "limit", table: "folder" }
-                : { kind: "booked", frameVersion: r.version, host: { idleCoreUnits: r.cores_idle, idleMemoryKb: r.mem_idle!, idleGpus: r.gpus_idle!, idleGpuMemoryKb: r.gpu_mem_idle! } };
-    // The guard column raises for every refusal, so only a booking reaches this point.
-    if (outcome.kind !== "booked") throw new Error(`booking statement returned a refusal without raising: ${outcome.kind}`);
-    return outcome;
+    // The guard column raises for every refusal, so reaching here means every guard passed.
+    return { kind: "booked", frameVersion: r.version!, host: { idleCoreUnits: r.cores_idle!, idleMemoryKb: r.mem_idle!, idleGpus: r.gpus_idle!, idleGpuMemoryKb: r.gpu_mem_idle! } };
   } catch (e) {
     const m = e instanceof Error && (e as { code?: string }).code === "22P02" ? REFUSED_RE.exec(e.message) : null;
     const refused = m ? refusal(m[1]!) : null;
