@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { connectionTarget, createCuebotDb, CuebotDbConnectionError, redactPassword } from "./connection.js";
+import { connectionTarget, createCuebotDb, CuebotDbConnectionError, preparedStatement, redactPassword } from "./connection.js";
 import { findFreePort } from "./embedded/free-port.js";
 import { createTestDatabase, stopTestServer } from "./testing/test-database.js";
 
@@ -64,5 +64,31 @@ describe("connection helpers", () => {
   test("redactPassword replaces plain and URL-encoded forms", () => {
     expect(redactPassword(`x ${SECRET} y ${encodeURIComponent(SECRET)}`, SECRET)).toBe("x *** y ***");
     expect(redactPassword("nothing here", undefined)).toBe("nothing here");
+  });
+});
+
+describe("named prepared statements", () => {
+  test("a statement starting with preparedStatement(name) is prepared once per connection and reused", async () => {
+    const testDb = await createTestDatabase();
+    const db = createCuebotDb({ connectionString: testDb.connectionString, max: 1 });
+    try {
+      const marked = (n: number) => sql<{ v: number; names: string[] }>`${sql.raw(preparedStatement("cue_test_stmt"))}
+        SELECT ${n}::int + 1 AS v, ARRAY(SELECT name FROM pg_prepared_statements ORDER BY name) AS names`.execute(db);
+      const first = await marked(1);
+      expect(first.rows[0]).toEqual({ v: 2, names: ["cue_test_stmt"] });
+      const second = await marked(41);
+      expect(second.rows[0]!.v).toBe(42);
+      const stats = await sql<{ name: string; generic_plans: number; custom_plans: number }>`
+        SELECT name, generic_plans, custom_plans FROM pg_prepared_statements`.execute(db);
+      expect(stats.rows).toHaveLength(1);
+      expect(stats.rows[0]!.generic_plans + stats.rows[0]!.custom_plans).toBe(2);
+      // Unmarked statements stay unnamed.
+      await sql`SELECT 1`.execute(db);
+      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements`.execute(db)).rows[0]!.n).toBe(1);
+      expect(() => preparedStatement("bad name")).toThrow(/letters, digits or _/);
+    } finally {
+      await db.destroy();
+      await testDb.destroy();
+    }
   });
 });

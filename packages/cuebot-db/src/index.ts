@@ -17,6 +17,7 @@ export {
   createCuebotDb,
   connectionTarget,
   pgPoolConfig,
+  preparedStatement,
   redactPassword,
   CuebotDbConnectionError,
   type CuebotDbConfig,
