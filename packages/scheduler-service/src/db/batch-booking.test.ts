@@ -1,5 +1,6 @@
 // bookFrames on a real PostgreSQL: a batch over several hosts writes exactly what the same bookings one
-// by one would (the §6.2 audit holds), and any failed guard leaves the database untouched.
+// by one would (the §6.2 audit holds); a frame that fails a guard is refused with its reason and the
+// others are booked; a write that does not match its check aborts the batch and leaves nothing.
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { createFarm, createTestDatabase, gibToKb, type SubmittedJob, type TestDatabase } from "@opencue-ts/cuebot-db";
@@ -52,14 +53,18 @@ async function snapshot() {
   return r.rows[0]!;
 }
 
+function booked(r: Awaited<ReturnType<typeof bookFrames>>) {
+  if (r.kind !== "ran") throw new Error(`batch aborted: ${r.reason}`);
+  return r;
+}
+
 test("a batch over three hosts and two layers books every frame, with the counters summed per row", async () => {
   const s = await seed();
   const list = [...await bookingsFor(s, s.job, "r", 9, (i) => i % 3, 2), ...await bookingsFor(s, s.job, "c", 3, (i) => i, 1)];
-  const r = await bookFrames(t.db, list);
-  expect(r.kind).toBe("booked");
-  if (r.kind !== "booked") return;
-  expect(r.frameVersions.size).toBe(12);
-  expect(list.every((b) => r.frameVersions.get(b.frameId) === b.frameVersion + 1)).toBe(true);
+  const r = booked(await bookFrames(t.db, list));
+  expect(r.booked.size).toBe(12);
+  expect(r.refused.size).toBe(0);
+  expect(list.every((b) => r.booked.get(b.frameId) === b.frameVersion + 1)).toBe(true);
   // Each host: 3 frames x 2 cores + 1 frame x 1 core = 7 of 8 cores.
   expect([...r.hosts.values()].map((h) => h.idleCoreUnits)).toEqual([100, 100, 100]);
   const after = await snapshot();
@@ -67,41 +72,97 @@ test("a batch over three hosts and two layers books every frame, with the counte
   expect((await audit(t.db)).violations).toEqual([]);
 });
 
-test.each<[string, (s: Seeded) => Promise<FrameBooking[]>, string]>([
+test.each<[string, (s: Seeded) => Promise<FrameBooking[]>, number[], string]>([
   ["a stale frame version", async (s) => {
     const l = await bookingsFor(s, s.job, "r", 4, (i) => i % 3, 2);
     return [...l.slice(0, 3), { ...l[3]!, frameVersion: l[3]!.frameVersion + 5 }];
-  }, "frame_taken"],
-  ["more than a host has", async (s) => bookingsFor(s, s.job, "r", 5, () => 0, 2), "host_exhausted"],
-  ["a layer with a limit record", async (s) => [...await bookingsFor(s, s.job, "r", 2, (i) => i, 2), ...await bookingsFor(s, s.limited, "l", 1, () => 2, 1)], "layer_limits"],
-])("%s: refused, nothing written", async (_name, build, reason) => {
+  }, [3], "frame_taken"],
+  // 8 cores: the first four 2-core frames fit, the fifth does not.
+  ["more than a host has", async (s) => bookingsFor(s, s.job, "r", 5, () => 0, 2), [4], "host_exhausted"],
+  ["a layer with a limit record", async (s) => [...await bookingsFor(s, s.job, "r", 2, (i) => i, 2), ...await bookingsFor(s, s.limited, "l", 1, () => 2, 1)], [2], "layer_limits"],
+])("%s: that frame is refused, the others are booked exactly", async (_name, build, refusedAt, reason) => {
   const s = await seed();
   const list = await build(s);
-  const before = await snapshot();
-  expect(await bookFrames(t.db, list)).toEqual({ kind: "refused", reason });
-  expect(await snapshot()).toEqual(before);
+  const r = booked(await bookFrames(t.db, list));
+  const expectRefused = new Map(refusedAt.map((i) => [list[i]!.frameId, reason]));
+  expect(r.refused).toEqual(expectRefused);
+  expect(r.booked.size).toBe(list.length - refusedAt.length);
+  const cores = list.filter((_, i) => !refusedAt.includes(i)).reduce((n, b) => n + b.coreUnits, 0);
+  expect(await snapshot()).toMatchObject({ sub: cores, job: cores, procs: list.length - refusedAt.length, running: list.length - refusedAt.length });
+  expect((await audit(t.db)).violations).toEqual([]);
 });
 
-test("the subscription burst holds for the batch's sum", async () => {
+test("the subscription burst holds for the batch's running sum: the prefix that fits is booked", async () => {
   const s = await seed(10); // 10 cores of burst; 6 frames x 2 cores = 12
   const list = await bookingsFor(s, s.job, "r", 6, (i) => i % 3, 2);
+  const r = booked(await bookFrames(t.db, list));
+  expect(r.booked.size).toBe(5);
+  expect(r.refused).toEqual(new Map([[list[5]!.frameId, "limit_subscription"]]));
+  expect(await snapshot()).toMatchObject({ sub: 1000, procs: 5 });
+  // Full now: the next batch books nothing and writes nothing.
   const before = await snapshot();
-  expect(await bookFrames(t.db, list)).toEqual({ kind: "refused", reason: "limit_subscription" });
+  const more = booked(await bookFrames(t.db, await bookingsFor(s, s.job, "c", 2, (i) => i, 1)));
+  expect(more.booked.size).toBe(0);
+  expect([...more.refused.values()]).toEqual(["limit_subscription", "limit_subscription"]);
   expect(await snapshot()).toEqual(before);
-  expect(await bookFrames(t.db, list.slice(0, 5))).toMatchObject({ kind: "booked" });
   expect((await audit(t.db)).violations).toEqual([]);
 });
 
-test("a host held by another booking's advisory lock refuses the whole batch", async () => {
+test("frames on a host held by another transaction's advisory lock are refused; the rest are booked", async () => {
   const s = await seed();
   const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);
-  const before = await snapshot();
   await t.db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${s.hosts[1]!.id}))`.execute(trx);
-    expect(await bookFrames(t.db, list)).toEqual({ kind: "refused", reason: "host_locked" });
+    const r = booked(await bookFrames(t.db, list));
+    expect(r.refused).toEqual(new Map([[list[1]!.frameId, "host_locked"]]));
+    expect(r.booked.size).toBe(2);
   });
-  expect(await snapshot()).toEqual(before);
-  // The same frames one by one then book (the fallback path).
-  for (const b of list) expect((await bookFrame(t.db, b)).kind).toBe("booked");
+  // The refused frame books once the lock is gone.
+  expect((await bookFrame(t.db, list[1]!)).kind).toBe("booked");
   expect((await audit(t.db)).violations).toEqual([]);
+});
+
+test("a write that does not match its check aborts the whole batch and writes nothing", async () => {
+  const s = await seed();
+  const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);
+  // A proc already on the second frame (as a crashed writer might leave): the proc insert conflicts.
+  const b = list[1]!;
+  await sql`INSERT INTO proc (pk_proc, pk_host, pk_show, pk_layer, pk_job, pk_frame, int_cores_reserved, int_mem_reserved, int_mem_pre_reserved, int_mem_used, b_local)
+            VALUES (${randomUUID()}, ${s.hosts[2]!.id}, ${b.showId}, ${b.layerId}, ${b.jobId}, ${b.frameId}, 100, 1024, 1024, 0, FALSE)`.execute(t.db);
+  const before = await snapshot();
+  expect(await bookFrames(t.db, list)).toEqual({ kind: "aborted", reason: "proc_exists" });
+  expect(await snapshot()).toEqual(before);
+});
+
+test("two batches racing for the same frames and hosts book each frame once and never overbook", async () => {
+  const s = await seed();
+  const a = await bookingsFor(s, s.job, "r", 12, (i) => i % 3, 2);
+  // The same frames, other proc ids, hosts in another order.
+  const b = a.map((x, i) => ({ ...x, procId: randomUUID(), hostId: s.hosts[(i + 1) % 3]!.id, hostName: s.hosts[(i + 1) % 3]!.name }));
+  const [ra, rb] = await Promise.all([bookFrames(t.db, a), bookFrames(t.db, b)]);
+  const total = booked(ra).booked.size + booked(rb).booked.size;
+  const snap = await snapshot();
+  expect(snap.procs).toBe(total);
+  expect(total).toBeGreaterThan(0);
+  expect(total).toBeLessThanOrEqual(12); // 3 hosts x 4 two-core frames
+  expect((await audit(t.db)).violations).toEqual([]);
+});
+
+test("room taken by another transaction after the batch's snapshot aborts the batch (re-checked at the write), nothing written", async () => {
+  const s = await seed(100);
+  const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);
+  const before = await snapshot();
+  let pending: Promise<Awaited<ReturnType<typeof bookFrames>>> | undefined;
+  await t.db.transaction().execute(async (trx) => {
+    // Another writer leaves 1 core of burst; uncommitted while the batch reads its snapshot.
+    await sql`UPDATE subscription SET int_cores = int_burst - 100`.execute(trx);
+    pending = bookFrames(t.db, list);
+    await new Promise((r) => setTimeout(r, 300)); // the batch is now waiting on the subscription row
+  });
+  expect(await pending).toEqual({ kind: "aborted", reason: "limit_subscription" });
+  const after = await snapshot();
+  expect({ ...after, sub: before.sub }).toEqual(before);
+  // On a fresh snapshot the same batch sees the cap and refuses frame by frame instead.
+  const again = booked(await bookFrames(t.db, list));
+  expect([...again.refused.values()]).toEqual(["limit_subscription", "limit_subscription", "limit_subscription"]);
 });

@@ -5,7 +5,7 @@
 // Everything is one statement (its own transaction) of data-modifying CTEs chained so each write happens
 // only if the one before it matched; any guard that fails aborts the statement, so nothing is half-written.
 import { sql, type Kysely } from "kysely";
-import type { Database } from "@opencue-ts/cuebot-db";
+import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
 export interface FrameBooking {
   readonly procId: string;
@@ -80,7 +80,7 @@ function refusal(reason: string): BookingOutcome | null {
 
 export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<BookingOutcome> {
   try {
-    const { rows } = await sql<BookRow>`
+    const { rows } = await sql<BookRow>`${sql.raw(preparedStatement("cue_scheduler_book_frame"))}
       WITH lk AS (
         SELECT pg_try_advisory_xact_lock(hashtext(${b.hostId})) AS ok
       ), f AS (
@@ -149,7 +149,9 @@ export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<
         UPDATE point SET int_cores = int_cores + ${b.coreUnits}, int_gpus = int_gpus + ${b.gpus}
          WHERE pk_show = ${b.showId} AND pk_dept = ${b.deptId} AND EXISTS (SELECT 1 FROM h)
         RETURNING 1
-      ), r AS (
+      ), r AS MATERIALIZED (
+        -- Materialized, so its columns run in this order: the rows shared with other bookings are
+        -- written in the order batch bookings lock them (see batch-booking.ts), never deadlocking.
         SELECT (SELECT ok FROM lk) AS locked, (SELECT int_version FROM f) AS version, EXISTS (SELECT 1 FROM p) AS proc,
                (SELECT int_cores_idle FROM h) AS cores_idle, (SELECT int_mem_idle FROM h) AS mem_idle,
                (SELECT int_gpus_idle FROM h) AS gpus_idle, (SELECT int_gpu_mem_idle FROM h) AS gpu_mem_idle,
