@@ -85,7 +85,7 @@ function startInstance(url, configFile, id) {
     while ((i = buf.indexOf("\n")) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      out += `${line}\n`;
+      if (!line.includes('"frame booked"')) out += `${line}\n`; // per-frame debug lines would crowd out the rest
       if (out.length > 200_000) out = out.slice(-100_000);
       try {
         const j = JSON.parse(line);
@@ -176,7 +176,9 @@ try {
     const url = adminUrl.replace(/\/postgres$/, `/${template}`);
     const db = createCuebotDb({ connectionString: url, max: 2 });
     const t = performance.now();
-    const seeded = await seedStressFarm(db, shape).finally(() => db.destroy());
+    // A live Cuebot database has planner statistics (autovacuum); a freshly seeded one has none, and
+    // its copies would plan every query as if the tables were empty.
+    const seeded = await seedStressFarm(db, shape).then(async (r) => (await sql`ANALYZE`.execute(db), r)).finally(() => db.destroy());
     seeds.push({ name, ...seeded, seconds: (performance.now() - t) / 1000 });
     for (const n of instanceCounts) {
       const r = await runOnce(adminUrl, template, shape, seeded, n);

@@ -72,7 +72,7 @@ export const schedulerConfigSchema = {
     metrics_port: field.int(9090, "port of /metrics and /healthz (0 picks a free one)", { min: 0, max: 65535 }),
     reservations: field.bool(true, "(cue-scheduler) reserve hosts for frames too large to fit now, with EASY backfill"),
     aging_per_hour: field.number(1, "(cue-scheduler) priority points a waiting job gains per hour of waiting (anti-starvation)", { min: 0 }),
-    booking_batch_size: field.int(32, "(cue-scheduler) frames booked together in one statement (whole hosts per batch; a refused batch is retried frame by frame); 1 books one by one", { min: 1, max: 1000 }),
+    booking_batch_size: field.int(256, "(cue-scheduler) frames booked together in one statement (whole hosts per batch; a frame failing a guard is refused alone, the rest book); 1 books one by one", { min: 1, max: 1000 }),
   }),
   host_cache: section("The in-memory host index", {
     concurrent_groups: field.int(3, "host groups refreshed in parallel", { min: 1 }),

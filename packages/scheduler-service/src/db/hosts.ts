@@ -2,7 +2,7 @@
 // facility carrying one of the cluster's tags, in an allocation the show subscribes to. Idle memory is
 // the lower of the booking ledger and what the host reports free.
 import { sql, type Kysely } from "kysely";
-import type { Database } from "@opencue-ts/cuebot-db";
+import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
 export interface DispatchHost {
   readonly id: string;
@@ -38,7 +38,7 @@ interface HostRow {
 }
 
 export async function queryHosts(db: Kysely<Database>, q: HostQueryInput): Promise<DispatchHost[]> {
-  const rows = await sql<HostRow>`
+  const rows = await sql<HostRow>`${sql.raw(preparedStatement("cue_scheduler_hosts"))}
     SELECT h.pk_host, h.str_name, hs.str_os, a.pk_alloc, a.str_name AS alloc_name, h.int_thread_mode,
            h.int_cores, hs.int_mem_total, h.int_gpus, h.int_gpu_mem, array_agg(DISTINCT ht.str_tag) AS tags,
            h.int_cores_idle, LEAST(h.int_mem_idle, hs.int_mem_free) AS mem_idle, h.int_gpus_idle,

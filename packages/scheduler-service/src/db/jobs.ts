@@ -2,7 +2,7 @@
 // facility with a waiting layer on the cluster's tags that fits the folder and job caps, by priority.
 // Caps use live sums over proc, not the lagging *_resource counters.
 import { sql, type Kysely } from "kysely";
-import type { Database } from "@opencue-ts/cuebot-db";
+import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
 export interface DispatchJob {
   readonly id: string;
@@ -42,7 +42,7 @@ interface JobRow {
 
 export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise<DispatchJob[]> {
   const tags = [...q.tags];
-  const rows = await sql<JobRow>`
+  const rows = await sql<JobRow>`${sql.raw(preparedStatement("cue_scheduler_jobs"))}
     WITH job_live AS (
       SELECT p.pk_job, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
         FROM proc p WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job

@@ -3,7 +3,7 @@
 // estimates and the procs running on the pass's hosts. A fixed handful of indexed queries per pass,
 // each over id arrays, never one per row. Booked values are live sums over proc, like the job query.
 import { sql, type Kysely } from "kysely";
-import type { Database } from "@opencue-ts/cuebot-db";
+import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
 export interface PlanSubscription {
   readonly id: string;
@@ -61,7 +61,8 @@ export interface PlanInputs {
 export interface PlanInputQuery {
   readonly showId: string;
   readonly folderIds: readonly string[];
-  readonly layerIds: readonly string[];
+  /** The pass's jobs: limit records and runtime estimates are read for all their layers. */
+  readonly jobIds: readonly string[];
   readonly hostIds: readonly string[];
   /** Read running procs (only needed for reservations / backfill). */
   readonly withProcs: boolean;
@@ -71,13 +72,13 @@ const n = (v: unknown) => Number(v ?? 0);
 
 export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): Promise<PlanInputs> {
   const [subs, folders, limits, usage, procs] = await Promise.all([
-    sql<{ pk_subscription: string; pk_alloc: string; alloc_name: string; str_tag: string; pk_facility: string; int_size: number; int_burst: number; booked: number }>`
+    sql<{ pk_subscription: string; pk_alloc: string; alloc_name: string; str_tag: string; pk_facility: string; int_size: number; int_burst: number; booked: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_subs"))}
       SELECT sub.pk_subscription, a.pk_alloc, a.str_name AS alloc_name, a.str_tag, a.pk_facility, sub.int_size, sub.int_burst,
              COALESCE((SELECT SUM(p.int_cores_reserved) FROM proc p JOIN host h ON h.pk_host = p.pk_host
                         WHERE p.pk_show = sub.pk_show AND h.pk_alloc = sub.pk_alloc AND NOT p.b_local), 0) AS booked
         FROM subscription sub JOIN alloc a ON a.pk_alloc = sub.pk_alloc
        WHERE sub.pk_show = ${q.showId}`.execute(db),
-    q.folderIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_folder: string; int_max_cores: number; int_min_cores: number; int_max_gpus: number; int_min_gpus: number; cores: number; gpus: number }>`
+    q.folderIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_folder: string; int_max_cores: number; int_min_cores: number; int_max_gpus: number; int_min_gpus: number; cores: number; gpus: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_folders"))}
       SELECT fr.pk_folder, fr.int_max_cores, fr.int_min_cores, fr.int_max_gpus, fr.int_min_gpus,
              COALESCE(live.cores, 0) AS cores, COALESCE(live.gpus, 0) AS gpus
         FROM folder_resource fr
@@ -86,17 +87,17 @@ export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): 
                     WHERE j.pk_folder = ANY(${[...q.folderIds]}::varchar[]) AND j.str_state <> 'FINISHED'
                     GROUP BY j.pk_folder) live ON live.pk_folder = fr.pk_folder
        WHERE fr.pk_folder = ANY(${[...q.folderIds]}::varchar[])`.execute(db),
-    q.layerIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_layer: string; pk_limit_record: string; str_name: string; int_max_value: number | null; running: number }>`
+    q.jobIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_layer: string; pk_limit_record: string; str_name: string; int_max_value: number | null; running: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_limits"))}
       SELECT ll.pk_layer, lr.pk_limit_record, lr.str_name, lr.int_max_value,
              COALESCE((SELECT SUM(ls.int_running_count) FROM layer_limit ll2 JOIN layer_stat ls ON ls.pk_layer = ll2.pk_layer
                         WHERE ll2.pk_limit_record = lr.pk_limit_record), 0) AS running
         FROM layer_limit ll JOIN limit_record lr ON lr.pk_limit_record = ll.pk_limit_record
-       WHERE ll.pk_layer = ANY(${[...q.layerIds]}::varchar[])`.execute(db),
-    q.layerIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_layer: string; secs: number }>`
+       WHERE ll.pk_layer IN (SELECT l.pk_layer FROM layer l WHERE l.pk_job = ANY(${[...q.jobIds]}::varchar[]))`.execute(db),
+    q.jobIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_layer: string; secs: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_usage"))}
       SELECT lu.pk_layer, lu.int_clock_time_success::float8 / lu.int_frame_success_count AS secs
         FROM layer_usage lu
-       WHERE lu.pk_layer = ANY(${[...q.layerIds]}::varchar[]) AND lu.int_frame_success_count > 0`.execute(db),
-    !q.withProcs || q.hostIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_proc: string; pk_host: string; pk_job: string; pk_layer: string | null; int_cores_reserved: number; int_mem_reserved: number; int_gpus_reserved: number; int_gpu_mem_reserved: number; booked_ms: number; secs: number | null }>`
+       WHERE lu.pk_job = ANY(${[...q.jobIds]}::varchar[]) AND lu.int_frame_success_count > 0`.execute(db),
+    !q.withProcs || q.hostIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_proc: string; pk_host: string; pk_job: string; pk_layer: string | null; int_cores_reserved: number; int_mem_reserved: number; int_gpus_reserved: number; int_gpu_mem_reserved: number; booked_ms: number; secs: number | null }>`${sql.raw(preparedStatement("cue_scheduler_plan_procs"))}
       SELECT p.pk_proc, p.pk_host, p.pk_job, p.pk_layer, p.int_cores_reserved, p.int_mem_reserved, p.int_gpus_reserved,
              p.int_gpu_mem_reserved, (EXTRACT(EPOCH FROM p.ts_booked) * 1000)::float8 AS booked_ms,
              CASE WHEN lu.int_frame_success_count > 0 THEN lu.int_clock_time_success::float8 / lu.int_frame_success_count END AS secs

@@ -15,7 +15,7 @@ import type { SchedulerConfig } from "../config/scheduler-config.js";
 import { activeScan, isClusterActive, loadClusters, resolveFacility, resolveShows, showsWithoutSubscriptions, type Cluster, type ClusterScope } from "../db/clusters.js";
 import { queryJobs, type DispatchJob } from "../db/jobs.js";
 import { queryHosts, type DispatchHost } from "../db/hosts.js";
-import { queryLayers } from "../db/layers.js";
+import { queryPassLayers } from "../db/layers.js";
 import { bookFrame, compensateBooking, type FrameBooking } from "../db/booking.js";
 import { bookFrames, type BatchOutcome } from "../db/batch-booking.js";
 import { managedShowIds, recomputeAccounting } from "../db/recompute.js";
@@ -302,6 +302,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   function noteIdle(): void {
     const limit = cfg.queue.empty_job_cycles_before_quiting;
     if (limit === null) return;
+    // A pass still in flight (a long booking, a slow read) may yet book: not idle.
+    if (inPass.size > 0) return;
     const now = performance.now();
     if (now - lastIdleAt < IDLE_LAP_MS) return;
     if (cfg.instance.coordination !== "none" && leases.ownedCount() === 0 && now - runningSince < 2 * cfg.instance.lease_duration) return;
@@ -314,8 +316,13 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
 
   async function runPass(c: Cluster): Promise<{ reason: PassReason; booked: number }> {
     const tagNames = c.tags.map((t) => t.name);
+    // Reads in two rounds of concurrent queries: jobs and hosts; then the jobs' layers and frames
+    // and the plan inputs (subscriptions, folders, limits, runtimes, running procs).
     let jobs: DispatchJob[];
+    let hosts: DispatchHost[];
     const tq = performance.now();
+    const hostsRead = queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
+    hostsRead.catch(() => undefined); // awaited below; a jobs failure must not leave it unhandled
     try {
       jobs = await queryJobs(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, coreMultiplier: m, limit: cfg.queue.max_jobs_per_cluster_pass });
       metrics.jobQueryDuration.observe((performance.now() - tq) / 1000);
@@ -326,45 +333,42 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
     metrics.jobsQueried.inc(jobs.length);
     if (jobs.length === 0) return { reason: "no_jobs", booked: 0 };
-    let hosts: DispatchHost[];
-    const layersByJob = new Map<string, readonly DispatchLayer[]>();
     try {
-      hosts = await queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
-      if (hosts.length === 0) return { reason: "saturated", booked: 0 };
-      // Layers of several jobs are read concurrently (queue.stream.job_buffer_size).
-      const width = cfg.queue.stream.job_buffer_size;
-      for (let i = 0; i < jobs.length; i += width) {
-        const slice = jobs.slice(i, i + width);
-        const layers = await Promise.all(slice.map((j) => queryLayers(db, { jobId: j.id, tags: tagNames, framesPerLayer: cfg.queue.dispatch_frames_per_layer_limit })));
-        slice.forEach((j, k) => {
-          metrics.jobsProcessed.inc({ show_name: j.showName });
-          layersByJob.set(j.id, layers[k]!);
-        });
-      }
+      hosts = await hostsRead;
     } catch (e) {
-      dbFailed(e, "querying hosts and layers");
+      dbFailed(e, "querying hosts");
       return { reason: "query_error", booked: 0 };
     }
+    if (hosts.length === 0) return { reason: "saturated", booked: 0 };
     const now = performance.now();
     for (const [h, until] of hostBackoff) if (until <= now) hostBackoff.delete(h);
     metrics.hostsBackedOff.set(hostBackoff.size);
     const excludedHosts = new Set(hostBackoff.keys());
-    const layerList = [...layersByJob.values()].flat();
+    const jobIds = jobs.map((j) => j.id);
+    const layersByJob = new Map<string, readonly DispatchLayer[]>();
     const pass = await (async () => {
       try {
-        const inputs = await queryPlanInputs(db, {
-          showId: c.showId, folderIds: [...new Set(jobs.map((j) => j.folderId))], layerIds: layerList.map((l) => l.id),
-          hostIds: hosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
-        });
+        const [layers, inputs] = await Promise.all([
+          queryPassLayers(db, { jobIds, tags: tagNames, framesPerLayer: cfg.queue.dispatch_frames_per_layer_limit }),
+          queryPlanInputs(db, {
+            showId: c.showId, folderIds: [...new Set(jobs.map((j) => j.folderId))], jobIds,
+            hostIds: hosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
+          }),
+        ]);
+        for (const j of jobs) {
+          metrics.jobsProcessed.inc({ show_name: j.showName });
+          layersByJob.set(j.id, layers.get(j.id) ?? []);
+        }
         return buildPassSnapshot({
           showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts, inputs,
           excludedHosts, reservations: reservationsByCluster.get(c.key) ?? [],
         });
       } catch (e) {
-        dbFailed(e, "querying subscriptions, folders and limits");
+        dbFailed(e, "querying layers, frames, subscriptions, folders and limits");
         return null;
       }
     })();
+    const layerList = [...layersByJob.values()].flat();
     if (pass === null) return { reason: "query_error", booked: 0 };
     let result;
     const tp = performance.now();
@@ -420,9 +424,10 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   /**
-   * Books whole hosts' worth of decisions in batches (one statement each, see db/batch-booking.ts).
-   * A refused batch (some guard failed: a frame taken, a cap reached, a host locked) writes nothing;
-   * its decisions go back to the one-by-one path, which finds out which guard and acts on it.
+   * Books decisions in batches (one statement each, see db/batch-booking.ts): every frame that passes
+   * its guards is booked, each other one is counted with its reason and left for a later pass (which
+   * reads the farm again). A batch that aborts (a write not matching its check) writes nothing; its
+   * decisions go to the one-by-one path, as do layers with limit records.
    */
   async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<{ booked: number; rest: Decision[] }> {
     const batchSize = cfg.queue.booking_batch_size;
@@ -437,7 +442,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       if (!list) byHost.set(d.host.id, (list = []));
       list.push(d);
     }
-    // Whole hosts per batch, so no two batches of this pass need the same host lock.
+    // Whole hosts per batch: a host's frames are checked together against its room, and two batches of
+    // one pass never compete for the same host lock.
     const batches: Decision[][] = [];
     let current: Decision[] = [];
     for (const list of byHost.values()) {
@@ -449,57 +455,82 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
     if (current.length > 0) batches.push(current);
     let booked = 0;
-    await Promise.all(batches.map(async (batch) => {
+    // A pass's batches are booked one after another: concurrent batches of one pass would queue on the
+    // same hot rows (job_stat, layer_stat and the accounting rows its frames share) and gain nothing.
+    // Launches run in the background meanwhile.
+    const launches: Promise<void>[] = [];
+    for (const batch of batches) {
       if (batch.length < 2 || state !== "running") {
         rest.push(...batch);
-        return;
+        continue;
       }
       const prepared = batch.map((d) => ({ d, p: prepare(d) }));
       const ok = prepared.filter((x): x is { d: Decision; p: NonNullable<typeof x.p> } => x.p !== null);
       await bookingSlots.acquire();
       let outcome: BatchOutcome;
       try {
-        attempts++;
         outcome = await bookFrames(db, ok.map((x) => x.p.b));
+        // A cap race (another booking took the room after this statement's snapshot): once more, on a
+        // fresh snapshot, before going frame by frame.
+        if (outcome.kind === "aborted" && outcome.reason.startsWith("limit_")) {
+          metrics.bookingOutcome.inc({ outcome: `batch_retried_${outcome.reason}` });
+          outcome = await bookFrames(db, ok.map((x) => x.p.b));
+        }
       } catch (e) {
-        wasted++;
         metrics.bookingOutcome.inc({ outcome: "batch_db_error" });
         log.warn("batch booking failed; booking one by one", { frames: ok.length, error: errorMessage(e) });
         rest.push(...ok.map((x) => x.d));
-        return;
+        continue;
       } finally {
         bookingSlots.release();
       }
-      if (outcome.kind === "refused") {
-        wasted++;
-        metrics.bookingOutcome.inc({ outcome: `batch_refused_${outcome.reason}` });
+      if (outcome.kind === "aborted") {
+        metrics.bookingOutcome.inc({ outcome: `batch_aborted_${outcome.reason}` });
+        log.warn("batch booking aborted, nothing written; booking one by one", { frames: ok.length, reason: outcome.reason });
         rest.push(...ok.map((x) => x.d));
-        return;
+        continue;
       }
-      metrics.bookingOutcome.inc({ outcome: "booked" }, ok.length);
-      attempts += ok.length - 1; // one statement, ok.length bookings
+      const done = outcome;
+      const won: typeof ok = [];
+      for (const x of ok) {
+        const why = outcome.refused.get(x.p.b.frameId);
+        if (why === "layer_limits") {
+          rest.push(x.d); // a limit record appeared since the read: the one-by-one path checks it
+          continue;
+        }
+        attempts++;
+        if (why === undefined) {
+          won.push(x);
+          continue;
+        }
+        wasted++;
+        metrics.bookingOutcome.inc({ outcome: why });
+        if (why === "limit_subscription" || why === "limit_job" || why === "limit_folder") metrics.limitExceeded.inc({ table: why.slice("limit_".length) });
+      }
+      if (won.length > 0) metrics.bookingOutcome.inc({ outcome: "booked" }, won.length);
       // Launches: hosts in parallel, each host's frames in order; after a failed launch the host's
       // other frames of the batch are not tried, their bookings are undone like the failed one's.
       const perHost = new Map<string, typeof ok>();
-      for (const x of ok) {
+      for (const x of won) {
         let list = perHost.get(x.d.host.id);
         if (!list) perHost.set(x.d.host.id, (list = []));
         list.push(x);
       }
-      await Promise.all([...perHost.values()].map(async (list) => {
+      launches.push(...[...perHost.values()].map(async (list) => {
         let failed = false;
         for (const { d, p } of list) {
-          const version = outcome.frameVersions.get(p.b.frameId)!;
+          const version = done.booked.get(p.b.frameId)!;
           if (failed) {
             await undoBooking(d, p.b, version, "an earlier launch on the host failed");
             continue;
           }
-          const r = await afterBooked(d, p, version, outcome.hosts.get(d.host.id)!);
+          const r = await afterBooked(d, p, version, done.hosts.get(d.host.id)!);
           if (r === "booked") booked++;
           else failed = true;
         }
       }));
-    }));
+    }
+    await Promise.all(launches);
     return { booked, rest };
   }
 
@@ -679,6 +710,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       const started = performance.now();
       if (last !== undefined) metrics.clusterRoundTrip.observe({ cluster_type: c.type }, (started - last) / 1000);
       lastPassAt.set(c.key, started);
+      let bookedNothing = false;
       try {
         const r = await runPass(c);
         passes++;
@@ -686,13 +718,14 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         metrics.framesPerPass.observe({ cluster_type: c.type }, r.booked);
         if (r.reason === "no_jobs" || r.reason === "query_error") putToSleep(c, cfg.queue.cluster_empty_sleep);
         else if (r.reason === "saturated") putToSleep(c, cfg.queue.cluster_saturated_sleep);
-        if (r.booked === 0) noteIdle();
+        bookedNothing = r.booked === 0;
       } catch (e) {
         log.error("cluster pass failed", { cluster: c.key, error: errorMessage(e) });
         putToSleep(c, cfg.queue.cluster_empty_sleep);
       } finally {
         inPass.delete(c.key);
       }
+      if (bookedNothing) noteIdle();
     }
   }
 
