@@ -208,16 +208,17 @@ export async function bookFrames(db: Kysely<Database>, list: readonly FrameBooki
       ), r AS MATERIALIZED (
         -- Materialized (not folded into the final SELECT), its columns are evaluated left to right,
         -- which orders the writes: per-host rows and procs first (no other booking wants them: the
-        -- advisory locks), then the shared rows are locked in order, then the frames (whose trigger
-        -- updates the job's and layer's counts) and the accounting rows, so the shared locks are held
-        -- for the shortest time before commit.
+        -- advisory locks); then the jobs' and layers' stat rows are locked and the frames updated (the
+        -- costly part: its trigger writes those stat rows); only then the rows every booking of the
+        -- show shares (subscription, resources, point) are locked and written, so they are held for
+        -- the shortest time before commit. The lock order stays the global one (see w1).
         SELECT (SELECT count(*) FROM sel) AS n,
                (SELECT count(*) FROM h) = (SELECT count(*) FROM hsum) AS hosts_ok,
                (SELECT count(*) FROM hs) AS _hs,
                (SELECT count(*) FROM p) AS procs,
-               (SELECT n FROM w1) + (SELECT n FROM w2) + (SELECT n FROM w3) + (SELECT n FROM w4) + (SELECT n FROM w5)
-                 + (SELECT n FROM w6) + (SELECT n FROM w7) AS _locked,
+               (SELECT n FROM w1) + (SELECT n FROM w2) AS _locked_job_rows,
                (SELECT count(*) FROM f) AS frames,
+               (SELECT n FROM w3) + (SELECT n FROM w4) + (SELECT n FROM w5) + (SELECT n FROM w6) + (SELECT n FROM w7) AS _locked_shared_rows,
                (SELECT count(*) FROM lr) AS _lr,
                (SELECT count(*) FROM jr) = (SELECT count(*) FROM jg) AS job_ok,
                (SELECT count(*) FROM fr) = (SELECT count(*) FROM fg) AS folder_ok,

@@ -43,17 +43,19 @@ interface JobRow {
 export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise<DispatchJob[]> {
   const tags = [...q.tags];
   const rows = await sql<JobRow>`${sql.raw(preparedStatement("cue_scheduler_jobs"))}
-    WITH job_live AS (
-      SELECT p.pk_job, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
-        FROM proc p WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job
-    ), folder_live AS (
-      SELECT j.pk_folder, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
-        FROM proc p JOIN job j ON j.pk_job = p.pk_job
-       WHERE p.pk_show = ${q.showId} AND j.str_state <> 'FINISHED' GROUP BY j.pk_folder
-    ), sub_live AS (
-      SELECT h.pk_alloc, SUM(p.int_cores_reserved) AS cores
+    WITH pl AS (
+      -- One scan of the show's procs; the job, folder and subscription sums below come from it.
+      SELECT p.pk_job, h.pk_alloc, p.b_local, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
         FROM proc p JOIN host h ON h.pk_host = p.pk_host
-       WHERE p.pk_show = ${q.showId} AND NOT p.b_local GROUP BY h.pk_alloc
+       WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job, h.pk_alloc, p.b_local
+    ), job_live AS (
+      SELECT pk_job, SUM(cores) AS cores, SUM(gpus) AS gpus FROM pl GROUP BY pk_job
+    ), folder_live AS (
+      SELECT j.pk_folder, SUM(pl.cores) AS cores, SUM(pl.gpus) AS gpus
+        FROM pl JOIN job j ON j.pk_job = pl.pk_job
+       WHERE j.str_state <> 'FINISHED' GROUP BY j.pk_folder
+    ), sub_live AS (
+      SELECT pk_alloc, SUM(cores) AS cores FROM pl WHERE NOT b_local GROUP BY pk_alloc
     ), bookable AS (
       SELECT 1 FROM subscription sub LEFT JOIN sub_live sl ON sl.pk_alloc = sub.pk_alloc
        WHERE sub.pk_show = ${q.showId} AND sub.int_burst > 0

@@ -74,9 +74,10 @@ export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): 
   const [subs, folders, limits, usage, procs] = await Promise.all([
     sql<{ pk_subscription: string; pk_alloc: string; alloc_name: string; str_tag: string; pk_facility: string; int_size: number; int_burst: number; booked: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_subs"))}
       SELECT sub.pk_subscription, a.pk_alloc, a.str_name AS alloc_name, a.str_tag, a.pk_facility, sub.int_size, sub.int_burst,
-             COALESCE((SELECT SUM(p.int_cores_reserved) FROM proc p JOIN host h ON h.pk_host = p.pk_host
-                        WHERE p.pk_show = sub.pk_show AND h.pk_alloc = sub.pk_alloc AND NOT p.b_local), 0) AS booked
+             COALESCE(live.cores, 0) AS booked
         FROM subscription sub JOIN alloc a ON a.pk_alloc = sub.pk_alloc
+        LEFT JOIN (SELECT h.pk_alloc, SUM(p.int_cores_reserved) AS cores FROM proc p JOIN host h ON h.pk_host = p.pk_host
+                    WHERE p.pk_show = ${q.showId} AND NOT p.b_local GROUP BY h.pk_alloc) live ON live.pk_alloc = sub.pk_alloc
        WHERE sub.pk_show = ${q.showId}`.execute(db),
     q.folderIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_folder: string; int_max_cores: number; int_min_cores: number; int_max_gpus: number; int_min_gpus: number; cores: number; gpus: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_folders"))}
       SELECT fr.pk_folder, fr.int_max_cores, fr.int_min_cores, fr.int_max_gpus, fr.int_min_gpus,

@@ -7,6 +7,7 @@
 // tags, shows) are logged and counted and the service keeps retrying: it never exits for them.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Kysely } from "kysely";
 import type { Database } from "@opencue-ts/cuebot-db";
 import type { HealthReport, Logger } from "@opencue-ts/service-kit";
@@ -130,6 +131,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
 
   let state: ServiceState = "created";
   const abort = new AbortController();
+  // Every idle pass worker and background loop waits on this signal: more than Node's default 10.
+  setMaxListeners(cfg.queue.stream.cluster_buffer_size + 16, abort.signal);
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
 
