@@ -26,6 +26,7 @@ import { queryPlanInputs } from "../db/plan-inputs.js";
 import type { DispatchLayer } from "../db/layers.js";
 import { buildPassSnapshot, type Decision } from "../dispatch/pass-snapshot.js";
 import { buildRunFrame } from "../dispatch/run-frame.js";
+import { createFrameClaims } from "../dispatch/frame-claims.js";
 import { createRqdLauncher, type RqdLauncher } from "../rqd/rqd-launcher.js";
 import { createSchedulerMetrics, type SchedulerMetrics } from "../metrics.js";
 import { errorMessage, SchedulerError, type SchedulerErrorCode } from "../errors.js";
@@ -76,6 +77,7 @@ export interface SchedulerService {
 }
 
 const IDLE_LAP_MS = 100;
+const CLAIM_MS = 5000;
 
 type PassReason = "booked" | "saturated" | "no_jobs" | "query_error";
 
@@ -153,6 +155,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   // One booking at a time per host in this process, so passes of clusters sharing a host queue up
   // instead of failing each other's advisory try-lock.
   const hostQueues = new Map<string, Promise<void>>();
+  // Frames booked or being booked by this process, left out of other passes' snapshots (see frame-claims.ts).
+  const claims = createFrameClaims({ ttlMs: CLAIM_MS });
 
   let framesBooked = 0, framesLaunched = 0, launchFailures = 0, wasted = 0, attempts = 0, passes = 0;
   let firstBookingAt: number | null = null, lastBookingAt: number | null = null;
@@ -358,9 +362,11 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
             hostIds: hosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
           }),
         ]);
+        claims.prune();
         for (const j of jobs) {
           metrics.jobsProcessed.inc({ show_name: j.showName });
-          layersByJob.set(j.id, layers.get(j.id) ?? []);
+          const list = layers.get(j.id) ?? [];
+          layersByJob.set(j.id, claims.size === 0 ? list : list.map((l) => ({ ...l, frames: l.frames.filter((f) => !claims.has(f.id)) })));
         }
         return buildPassSnapshot({
           showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts, inputs,
@@ -422,8 +428,15 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   async function executeDecisions(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<number> {
-    const { booked: batched, rest } = await executeBatches(decisions, limitedLayers);
-    return batched + await executeOneByOne(rest);
+    claims.claim(decisions.map((d) => d.frame.id));
+    const keep = new Set<string>();
+    try {
+      const { booked: batched, rest } = await executeBatches(decisions, limitedLayers, keep);
+      return batched + await executeOneByOne(rest, keep);
+    } finally {
+      // Booked frames and frames someone else took stay claimed; the rest may be planned again at once.
+      claims.release(decisions.filter((d) => !keep.has(d.frame.id)).map((d) => d.frame.id));
+    }
   }
 
   /**
@@ -432,7 +445,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
    * reads the farm again). A batch that aborts (a write not matching its check) writes nothing; its
    * decisions go to the one-by-one path, as do layers with limit records.
    */
-  async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<{ booked: number; rest: Decision[] }> {
+  async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>, keep: Set<string>): Promise<{ booked: number; rest: Decision[] }> {
     const batchSize = cfg.queue.booking_batch_size;
     const rest: Decision[] = [];
     const byHost = new Map<string, Decision[]>();
@@ -489,7 +502,9 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       }
       if (outcome.kind === "aborted") {
         metrics.bookingOutcome.inc({ outcome: `batch_aborted_${outcome.reason}` });
-        log.warn("batch booking aborted, nothing written; booking one by one", { frames: ok.length, reason: outcome.reason });
+        // A cap race twice in a row is normal on a saturated show; anything else is worth a look.
+        const level = outcome.reason.startsWith("limit_") ? "debug" : "warn";
+        log[level]("batch booking aborted, nothing written; booking one by one", { frames: ok.length, reason: outcome.reason });
         rest.push(...ok.map((x) => x.d));
         continue;
       }
@@ -507,6 +522,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
           continue;
         }
         wasted++;
+        if (why === "frame_taken") keep.add(x.d.frame.id);
         metrics.bookingOutcome.inc({ outcome: why });
         if (why === "limit_subscription" || why === "limit_job" || why === "limit_folder") metrics.limitExceeded.inc({ table: why.slice("limit_".length) });
       }
@@ -528,8 +544,10 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
             continue;
           }
           const r = await afterBooked(d, p, version, done.hosts.get(d.host.id)!);
-          if (r === "booked") booked++;
-          else failed = true;
+          if (r === "booked") {
+            booked++;
+            keep.add(d.frame.id);
+          } else failed = true;
         }
       }));
     }
@@ -538,7 +556,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   /** Books decisions one by one: hosts in parallel (bounded), each host's decisions in order. */
-  async function executeOneByOne(decisions: readonly Decision[]): Promise<number> {
+  async function executeOneByOne(decisions: readonly Decision[], keep: Set<string>): Promise<number> {
     const byHost = new Map<string, Decision[]>();
     for (const d of decisions) {
       let list = byHost.get(d.host.id);
@@ -553,12 +571,13 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         if (state !== "running") break; // stopping: nothing new starts
         if (blocked.jobs.has(d.layer.jobId) || blocked.folders.has(d.layer.folderId) || blocked.subs.has(`${d.layer.showId}/${d.host.allocId}`)) continue;
         await bookingSlots.acquire();
-        let r: "booked" | "next_frame" | "stop_host";
+        let r: "booked" | "next_frame" | "frame_taken" | "stop_host";
         try {
           r = await bookAndLaunch(d, blocked);
         } finally {
           bookingSlots.release();
         }
+        if (r === "booked" || r === "frame_taken") keep.add(d.frame.id);
         if (r === "booked") {
           booked++;
           onHost++;
@@ -602,7 +621,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     return { b, runFrame };
   }
 
-  async function bookAndLaunch(d: Decision, blocked: { subs: Set<string>; jobs: Set<string>; folders: Set<string> }): Promise<"booked" | "next_frame" | "stop_host"> {
+  async function bookAndLaunch(d: Decision, blocked: { subs: Set<string>; jobs: Set<string>; folders: Set<string> }): Promise<"booked" | "next_frame" | "frame_taken" | "stop_host"> {
     const prepared = prepare(d);
     if (prepared === null) return "next_frame";
     const { b } = prepared;
@@ -621,7 +640,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     switch (outcome.kind) {
       case "frame_taken":
         wasted++;
-        return "next_frame";
+        return "frame_taken";
       case "host_locked":
       case "host_exhausted":
         wasted++;
