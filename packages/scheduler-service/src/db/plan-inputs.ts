@@ -1,6 +1,6 @@
 // What scheduler-core's plan() needs beyond the pass's jobs, layers and hosts: the show's
 // subscriptions and allocations, the jobs' folders, the layers' limit records, the layers' runtime
-// estimates and the procs running on the pass's hosts. A fixed handful of indexed queries per pass,
+// estimates and the procs running on the pass's hosts (those with an expected end). A fixed handful of indexed queries per pass,
 // each over id arrays, never one per row. Booked values are live sums over proc, like the job query.
 import { sql, type Kysely } from "kysely";
 import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
@@ -43,8 +43,8 @@ export interface PlanProc {
   readonly memoryKb: number;
   readonly gpus: number;
   readonly gpuMemoryKb: number;
-  /** proc.ts_booked + the layer's average successful run time; absent when the layer has no history. */
-  readonly expectedEndMs?: number;
+  /** proc.ts_booked + the layer's average successful run time. */
+  readonly expectedEndMs: number;
 }
 
 export interface PlanInputs {
@@ -55,6 +55,10 @@ export interface PlanInputs {
   readonly layerLimits: Map<string, string[]>;
   /** layer id -> average successful frame run time (ms), from layer_usage. */
   readonly runtimeEstimates: Map<string, number>;
+  /**
+   * Procs on the pass's hosts whose layer has a run-time history: the only ones backfill can use (a
+   * proc with no expected end never frees its host in the plan), so the others are not read.
+   */
   readonly procs: PlanProc[];
 }
 
@@ -98,11 +102,11 @@ export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): 
       SELECT lu.pk_layer, lu.int_clock_time_success::float8 / lu.int_frame_success_count AS secs
         FROM layer_usage lu
        WHERE lu.pk_job = ANY(${[...q.jobIds]}::varchar[]) AND lu.int_frame_success_count > 0`.execute(db),
-    !q.withProcs || q.hostIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_proc: string; pk_host: string; pk_job: string; pk_layer: string | null; int_cores_reserved: number; int_mem_reserved: number; int_gpus_reserved: number; int_gpu_mem_reserved: number; booked_ms: number; secs: number | null }>`${sql.raw(preparedStatement("cue_scheduler_plan_procs"))}
+    !q.withProcs || q.hostIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_proc: string; pk_host: string; pk_job: string; pk_layer: string | null; int_cores_reserved: number; int_mem_reserved: number; int_gpus_reserved: number; int_gpu_mem_reserved: number; booked_ms: number; secs: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_procs"))}
       SELECT p.pk_proc, p.pk_host, p.pk_job, p.pk_layer, p.int_cores_reserved, p.int_mem_reserved, p.int_gpus_reserved,
              p.int_gpu_mem_reserved, (EXTRACT(EPOCH FROM p.ts_booked) * 1000)::float8 AS booked_ms,
-             CASE WHEN lu.int_frame_success_count > 0 THEN lu.int_clock_time_success::float8 / lu.int_frame_success_count END AS secs
-        FROM proc p LEFT JOIN layer_usage lu ON lu.pk_layer = p.pk_layer
+             lu.int_clock_time_success::float8 / lu.int_frame_success_count AS secs
+        FROM proc p JOIN layer_usage lu ON lu.pk_layer = p.pk_layer AND lu.int_frame_success_count > 0
        WHERE p.pk_host = ANY(${[...q.hostIds]}::varchar[])`.execute(db),
   ]);
   const layerLimits = new Map<string, string[]>();
@@ -128,7 +132,7 @@ export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): 
     procs: procs.rows.map((r) => ({
       id: r.pk_proc, hostId: r.pk_host, jobId: r.pk_job, layerId: r.pk_layer, cores: r.int_cores_reserved, memoryKb: r.int_mem_reserved,
       gpus: r.int_gpus_reserved, gpuMemoryKb: r.int_gpu_mem_reserved,
-      ...(r.secs !== null ? { expectedEndMs: Math.round(n(r.booked_ms) + n(r.secs) * 1000) } : {}),
+      expectedEndMs: Math.round(n(r.booked_ms) + n(r.secs) * 1000),
     })),
   };
 }
