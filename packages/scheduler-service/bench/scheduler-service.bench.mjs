@@ -178,7 +178,13 @@ try {
     const t = performance.now();
     // A live Cuebot database has planner statistics (autovacuum); a freshly seeded one has none, and
     // its copies would plan every query as if the tables were empty.
-    const seeded = await seedStressFarm(db, shape).then(async (r) => (await sql`ANALYZE`.execute(db), r)).finally(() => db.destroy());
+    let seeded;
+    try {
+      seeded = await seedStressFarm(db, shape);
+      await sql`ANALYZE`.execute(db);
+    } finally {
+      await db.destroy();
+    }
     seeds.push({ name, ...seeded, seconds: (performance.now() - t) / 1000 });
     for (const n of instanceCounts) {
       const r = await runOnce(adminUrl, template, shape, seeded, n);

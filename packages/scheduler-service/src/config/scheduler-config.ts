@@ -51,7 +51,7 @@ export const schedulerConfigSchema = {
     cluster_saturated_sleep: field.duration("5s", "sleep of a cluster after a pass that booked nothing"),
     stream: section("In-flight work", {
       cluster_buffer_size: field.int(3, "clusters in flight", { min: 1 }),
-      job_buffer_size: field.int(3, "jobs in flight per cluster", { min: 1 }),
+      job_buffer_size: field.int(3, "accepted for compatibility (unused: a pass reads all its jobs' layers in one query)", { min: 1 }),
     }),
     max_jobs_per_cluster_pass: field.int(20, "jobs read per cluster pass", { min: 1 }),
     manual_tags_chunk_size: field.int(50, "manual (and hardware) tags per cluster", { min: 1 }),

@@ -70,8 +70,11 @@ test("awake scan: a cluster with no waiting work is never passed; work appearing
   await s.start();
   try {
     await until("the alloc cluster's frames", async () => (await countFrames(t.db, "WAITING")) === 0);
-    // Let several scans and worker rounds go by: the manual cluster has nothing waiting.
-    await until("a few more passes", async () => s.stats().passes >= 3);
+    // Let several awake scans and worker rounds go by: the manual cluster has nothing waiting. (Counting
+    // passes raced: once the alloc cluster is drained the scan puts it to sleep too, and passes stop.)
+    const scans = async () => (await s.metrics.activeScanDuration.get()).values.find((v) => v.metricName?.endsWith("_count"))?.value ?? 0;
+    const scansBefore = await scans();
+    await until("a few more awake scans", async () => (await scans()) >= scansBefore + 3);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await histogramCount(s, "framesPerPass", { cluster_type: "alloc" })).toBeGreaterThan(0);
     expect(await histogramCount(s, "framesPerPass", { cluster_type: "manual" })).toBe(0);

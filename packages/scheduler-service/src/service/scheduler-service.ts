@@ -77,6 +77,9 @@ export interface SchedulerService {
 }
 
 const IDLE_LAP_MS = 100;
+
+/** A batch aborted because another booking took the cap's room after its snapshot (see batch-booking.ts). */
+const isCapRace = (o: BatchOutcome): o is Extract<BatchOutcome, { kind: "aborted" }> => o.kind === "aborted" && o.reason.startsWith("limit_");
 const CLAIM_MS = 5000;
 
 type PassReason = "booked" | "saturated" | "no_jobs" | "query_error";
@@ -488,7 +491,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         outcome = await bookFrames(db, ok.map((x) => x.p.b));
         // A cap race (another booking took the room after this statement's snapshot): once more, on a
         // fresh snapshot, before going frame by frame.
-        if (outcome.kind === "aborted" && outcome.reason.startsWith("limit_")) {
+        if (isCapRace(outcome)) {
           metrics.bookingOutcome.inc({ outcome: `batch_retried_${outcome.reason}` });
           outcome = await bookFrames(db, ok.map((x) => x.p.b));
         }
@@ -503,7 +506,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       if (outcome.kind === "aborted") {
         metrics.bookingOutcome.inc({ outcome: `batch_aborted_${outcome.reason}` });
         // A cap race twice in a row is normal on a saturated show; anything else is worth a look.
-        const level = outcome.reason.startsWith("limit_") ? "debug" : "warn";
+        const level = isCapRace(outcome) ? "debug" : "warn";
         log[level]("batch booking aborted, nothing written; booking one by one", { frames: ok.length, reason: outcome.reason });
         rest.push(...ok.map((x) => x.d));
         continue;
