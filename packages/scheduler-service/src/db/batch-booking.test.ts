@@ -122,6 +122,19 @@ test("frames on a host held by another transaction's advisory lock are refused; 
   expect((await audit(t.db)).violations).toEqual([]);
 });
 
+test("a host no longer OPEN or UP has no room, in a batch and alone, whatever the caller's host list said", async () => {
+  const s = await seed();
+  const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);
+  await t.db.updateTable("host").set({ str_lock_state: "NIMBY_LOCKED" }).where("pk_host", "=", s.hosts[0]!.id).execute();
+  await t.db.updateTable("host_stat").set({ str_state: "DOWN" }).where("pk_host", "=", s.hosts[2]!.id).execute();
+  const r = booked(await bookFrames(t.db, list));
+  expect(r.refused).toEqual(new Map([[list[0]!.frameId, "host_exhausted"], [list[2]!.frameId, "host_exhausted"]]));
+  expect([...r.booked.keys()]).toEqual([list[1]!.frameId]);
+  const more = await bookingsFor(s, s.job, "c", 1, () => 0, 1);
+  expect((await bookFrame(t.db, more[0]!)).kind).toBe("host_exhausted");
+  expect((await audit(t.db)).violations).toEqual([]);
+});
+
 test("a write that does not match its check aborts the whole batch and writes nothing", async () => {
   const s = await seed();
   const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);

@@ -7,7 +7,7 @@
 // frame that passes and reports why each other one did not: its host's advisory lock is held by
 // someone else (host_locked); it is no longer WAITING at its version, its start-after has not passed,
 // or another transaction holds its row (frame_taken); its host has no room left for it after the
-// batch's earlier frames on that host (host_exhausted); the subscription burst, job max or folder max
+// batch's earlier frames on that host, or is no longer OPEN and UP (host_exhausted); the subscription burst, job max or folder max
 // would be passed (limit_*). Checks are running sums in batch order, so a batch books the longest
 // prefix that fits, never more. Layers with limit records are refused (layer_limits): their limit
 // counts running frames, which a batch cannot check row by row; book them with bookFrame.
@@ -87,8 +87,11 @@ export async function bookFrames(db: Kysely<Database>, list: readonly FrameBooki
       ), fl AS (
         SELECT pk_folder, int_cores, int_max_cores, int_gpus, int_max_gpus FROM folder_resource WHERE pk_folder IN (SELECT folder_id FROM d)
       ), hl AS (
+        -- A host no longer OPEN and UP has no room (the caller's host list may be older than that).
         SELECT pk_host, int_cores_idle, int_mem_idle, int_gpus_idle, int_gpu_mem_idle FROM host
-         WHERE pk_host IN (SELECT host_id FROM lk WHERE ok) ORDER BY pk_host FOR NO KEY UPDATE
+         WHERE pk_host IN (SELECT host_id FROM lk WHERE ok) AND str_lock_state = 'OPEN'
+           AND EXISTS (SELECT 1 FROM host_stat hs WHERE hs.pk_host = host.pk_host AND hs.str_state = 'UP')
+         ORDER BY pk_host FOR NO KEY UPDATE OF host
       ), x1 AS (
         -- Running sums per host over the frames that passed the lock and frame checks.
         SELECT d.*, lk.ok AS locked, fc.pk_frame IS NOT NULL AS frame_ok, e.c, e.m, e.g, e.gm,

@@ -117,6 +117,7 @@ export async function bookFrame(db: Kysely<Database>, b: FrameBooking): Promise<
                int_gpus_idle = int_gpus_idle - ${b.gpus}, int_gpu_mem_idle = int_gpu_mem_idle - ${b.gpuMemoryKb}
          WHERE pk_host = ${b.hostId} AND int_cores_idle >= ${b.coreUnits} AND int_mem_idle >= ${b.memoryKb}
            AND int_gpus_idle >= ${b.gpus} AND int_gpu_mem_idle >= ${b.gpuMemoryKb}
+           AND str_lock_state = 'OPEN' AND EXISTS (SELECT 1 FROM host_stat hs WHERE hs.pk_host = host.pk_host AND hs.str_state = 'UP')
            AND EXISTS (SELECT 1 FROM p)
         RETURNING int_cores_idle, int_mem_idle, int_gpus_idle, int_gpu_mem_idle
       ), hs AS (

@@ -1,6 +1,11 @@
 // Job query for one cluster pass (reference §2.1): PENDING, unpaused jobs of the cluster's show and
 // facility with a waiting layer on the cluster's tags that fits the folder and job caps, by priority.
-// Caps use live sums over proc, not the lagging *_resource counters.
+// Booked values are the subscription, folder and job counters that every booking of this service
+// updates in its own transaction and that its guards enforce (batch-booking.ts), not live sums over
+// proc as in the reference: the Rust scheduler never wrote those counters, so it had to count procs;
+// here a plan on live sums would only plan bookings the guards then refuse while the counters of a
+// managed show wait for the recompute (accounting.recompute_interval) after Cuebot ends its frames.
+// It also spares a scan of every running proc of the show on every pass.
 import { sql, type Kysely } from "kysely";
 import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
@@ -8,9 +13,9 @@ export interface DispatchJob {
   readonly id: string;
   readonly priority: number;
   readonly showName: string;
-  /** Live SUM(proc.int_cores_reserved) of the job (core units). */
+  /** job_resource.int_cores: the job's booked core units. */
   readonly coresInUse: number;
-  /** Live SUM(proc.int_gpus_reserved) of the job. */
+  /** job_resource.int_gpus. */
   readonly gpusInUse: number;
   readonly folderId: string;
   readonly facilityId: string;
@@ -43,48 +48,33 @@ interface JobRow {
 export async function queryJobs(db: Kysely<Database>, q: JobQueryInput): Promise<DispatchJob[]> {
   const tags = [...q.tags];
   const rows = await sql<JobRow>`${sql.raw(preparedStatement("cue_scheduler_jobs"))}
-    WITH pl AS (
-      -- One scan of the show's procs; the job, folder and subscription sums below come from it.
-      SELECT p.pk_job, h.pk_alloc, p.b_local, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
-        FROM proc p JOIN host h ON h.pk_host = p.pk_host
-       WHERE p.pk_show = ${q.showId} GROUP BY p.pk_job, h.pk_alloc, p.b_local
-    ), job_live AS (
-      SELECT pk_job, SUM(cores) AS cores, SUM(gpus) AS gpus FROM pl GROUP BY pk_job
-    ), folder_live AS (
-      SELECT j.pk_folder, SUM(pl.cores) AS cores, SUM(pl.gpus) AS gpus
-        FROM pl JOIN job j ON j.pk_job = pl.pk_job
-       WHERE j.str_state <> 'FINISHED' GROUP BY j.pk_folder
-    ), sub_live AS (
-      SELECT pk_alloc, SUM(cores) AS cores FROM pl WHERE NOT b_local GROUP BY pk_alloc
-    ), bookable AS (
-      SELECT 1 FROM subscription sub LEFT JOIN sub_live sl ON sl.pk_alloc = sub.pk_alloc
+    WITH bookable AS (
+      SELECT 1 FROM subscription sub
        WHERE sub.pk_show = ${q.showId} AND sub.int_burst > 0
-         AND sub.int_burst - COALESCE(sl.cores, 0) >= ${q.coreMultiplier}
-         AND COALESCE(sl.cores, 0) < sub.int_burst
+         AND sub.int_burst - sub.int_cores >= ${q.coreMultiplier}
+         AND sub.int_cores < sub.int_burst
          AND EXISTS (SELECT 1 FROM vs_waiting w WHERE w.pk_show = ${q.showId})
        LIMIT 1
     )
-    SELECT j.pk_job, jr.int_priority, s.str_name AS show_name, COALESCE(jl.cores, 0)::int AS cores_in_use,
-           COALESCE(jl.gpus, 0)::int AS gpus_in_use, j.pk_folder, j.pk_facility, j.str_os, jr.int_max_cores, jr.int_min_cores,
+    SELECT j.pk_job, jr.int_priority, s.str_name AS show_name, jr.int_cores AS cores_in_use,
+           jr.int_gpus AS gpus_in_use, j.pk_folder, j.pk_facility, j.str_os, jr.int_max_cores, jr.int_min_cores,
            jr.int_max_gpus, jr.int_min_gpus, j.ts_started
       FROM job j
       JOIN show s ON s.pk_show = j.pk_show
       JOIN job_resource jr ON jr.pk_job = j.pk_job
       JOIN folder_resource fr ON fr.pk_folder = j.pk_folder
-      LEFT JOIN folder_live fl ON fl.pk_folder = j.pk_folder
-      LEFT JOIN job_live jl ON jl.pk_job = j.pk_job
      WHERE EXISTS (SELECT 1 FROM bookable)
        AND j.pk_show = ${q.showId} AND j.pk_facility = ${q.facilityId}
        AND j.str_state = 'PENDING' AND NOT j.b_paused
-       AND (fr.int_max_cores <= 0 OR COALESCE(fl.cores, 0) < fr.int_max_cores)
-       AND (fr.int_max_gpus <= 0 OR COALESCE(fl.gpus, 0) < fr.int_max_gpus)
+       AND (fr.int_max_cores <= 0 OR fr.int_cores < fr.int_max_cores)
+       AND (fr.int_max_gpus <= 0 OR fr.int_gpus < fr.int_max_gpus)
        AND EXISTS (
          SELECT 1 FROM layer l JOIN layer_stat ls ON ls.pk_layer = l.pk_layer
           WHERE l.pk_job = j.pk_job AND ls.int_waiting_count > 0
             AND string_to_array(replace(l.str_tags, ' ', ''), '|') && ${tags}::text[]
-            AND (fr.int_max_cores <= 0 OR COALESCE(fl.cores, 0) + l.int_cores_min <= fr.int_max_cores)
-            AND (fr.int_max_gpus <= 0 OR COALESCE(fl.gpus, 0) + l.int_gpus_min <= fr.int_max_gpus)
-            AND (jr.int_max_cores <= 0 OR COALESCE(jl.cores, 0) + l.int_cores_min <= jr.int_max_cores))
+            AND (fr.int_max_cores <= 0 OR fr.int_cores + l.int_cores_min <= fr.int_max_cores)
+            AND (fr.int_max_gpus <= 0 OR fr.int_gpus + l.int_gpus_min <= fr.int_max_gpus)
+            AND (jr.int_max_cores <= 0 OR jr.int_cores + l.int_cores_min <= jr.int_max_cores))
      ORDER BY jr.int_priority DESC, j.pk_job
      LIMIT ${q.limit}`.execute(db);
   return rows.rows.map((r) => ({

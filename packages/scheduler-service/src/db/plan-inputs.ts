@@ -1,7 +1,8 @@
 // What scheduler-core's plan() needs beyond the pass's jobs, layers and hosts: the show's
 // subscriptions and allocations, the jobs' folders, the layers' limit records, the layers' runtime
 // estimates and the procs running on the pass's hosts (those with an expected end). A fixed handful of indexed queries per pass,
-// each over id arrays, never one per row. Booked values are live sums over proc, like the job query.
+// each over id arrays, never one per row. Booked values are the counters the booking guards enforce,
+// like the job query's.
 import { sql, type Kysely } from "kysely";
 import { preparedStatement, type Database } from "@opencue-ts/cuebot-db";
 
@@ -78,19 +79,12 @@ export async function queryPlanInputs(db: Kysely<Database>, q: PlanInputQuery): 
   const [subs, folders, limits, usage, procs] = await Promise.all([
     sql<{ pk_subscription: string; pk_alloc: string; alloc_name: string; str_tag: string; pk_facility: string; int_size: number; int_burst: number; booked: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_subs"))}
       SELECT sub.pk_subscription, a.pk_alloc, a.str_name AS alloc_name, a.str_tag, a.pk_facility, sub.int_size, sub.int_burst,
-             COALESCE(live.cores, 0) AS booked
+             sub.int_cores AS booked
         FROM subscription sub JOIN alloc a ON a.pk_alloc = sub.pk_alloc
-        LEFT JOIN (SELECT h.pk_alloc, SUM(p.int_cores_reserved) AS cores FROM proc p JOIN host h ON h.pk_host = p.pk_host
-                    WHERE p.pk_show = ${q.showId} AND NOT p.b_local GROUP BY h.pk_alloc) live ON live.pk_alloc = sub.pk_alloc
        WHERE sub.pk_show = ${q.showId}`.execute(db),
     q.folderIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_folder: string; int_max_cores: number; int_min_cores: number; int_max_gpus: number; int_min_gpus: number; cores: number; gpus: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_folders"))}
-      SELECT fr.pk_folder, fr.int_max_cores, fr.int_min_cores, fr.int_max_gpus, fr.int_min_gpus,
-             COALESCE(live.cores, 0) AS cores, COALESCE(live.gpus, 0) AS gpus
+      SELECT fr.pk_folder, fr.int_max_cores, fr.int_min_cores, fr.int_max_gpus, fr.int_min_gpus, fr.int_cores AS cores, fr.int_gpus AS gpus
         FROM folder_resource fr
-        LEFT JOIN (SELECT j.pk_folder, SUM(p.int_cores_reserved) AS cores, SUM(p.int_gpus_reserved) AS gpus
-                     FROM proc p JOIN job j ON j.pk_job = p.pk_job
-                    WHERE j.pk_folder = ANY(${[...q.folderIds]}::varchar[]) AND j.str_state <> 'FINISHED'
-                    GROUP BY j.pk_folder) live ON live.pk_folder = fr.pk_folder
        WHERE fr.pk_folder = ANY(${[...q.folderIds]}::varchar[])`.execute(db),
     q.jobIds.length === 0 ? Promise.resolve({ rows: [] }) : sql<{ pk_layer: string; pk_limit_record: string; str_name: string; int_max_value: number | null; running: number }>`${sql.raw(preparedStatement("cue_scheduler_plan_limits"))}
       SELECT ll.pk_layer, lr.pk_limit_record, lr.str_name, lr.int_max_value,

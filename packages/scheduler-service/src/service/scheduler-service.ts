@@ -27,6 +27,8 @@ import type { DispatchLayer } from "../db/layers.js";
 import { buildPassSnapshot, type Decision } from "../dispatch/pass-snapshot.js";
 import { buildRunFrame } from "../dispatch/run-frame.js";
 import { createFrameClaims } from "../dispatch/frame-claims.js";
+import { createHostCache, type HostIdle } from "../dispatch/host-cache.js";
+import { createBookingQueue } from "../dispatch/booking-queue.js";
 import { createRqdLauncher, type RqdLauncher } from "../rqd/rqd-launcher.js";
 import { createSchedulerMetrics, type SchedulerMetrics } from "../metrics.js";
 import { errorMessage, SchedulerError, type SchedulerErrorCode } from "../errors.js";
@@ -79,6 +81,7 @@ export interface SchedulerService {
 const IDLE_LAP_MS = 100;
 
 /** A batch aborted because another booking took the cap's room after its snapshot (see batch-booking.ts). */
+const roomOf = (d: Decision): HostIdle => ({ idleCoreUnits: d.coreUnits, idleMemoryKb: d.memoryKb, idleGpus: d.gpus, idleGpuMemoryKb: d.gpuMemoryKb });
 const isCapRace = (o: BatchOutcome): o is Extract<BatchOutcome, { kind: "aborted" }> => o.kind === "aborted" && o.reason.startsWith("limit_");
 const CLAIM_MS = 5000;
 
@@ -160,6 +163,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   const hostQueues = new Map<string, Promise<void>>();
   // Frames booked or being booked by this process, left out of other passes' snapshots (see frame-claims.ts).
   const claims = createFrameClaims({ ttlMs: CLAIM_MS });
+  const hostCache = createHostCache({ refreshMs: cfg.host_cache.monitoring_interval });
+  const bookingQueue = createBookingQueue({ maxFrames: cfg.queue.booking_batch_size, run: (list) => bookFrames(db, list) });
 
   let framesBooked = 0, framesLaunched = 0, launchFailures = 0, wasted = 0, attempts = 0, passes = 0;
   let firstBookingAt: number | null = null, lastBookingAt: number | null = null;
@@ -227,6 +232,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       for (const k of [...sleepingUntil.keys()]) if (!keys.has(k)) sleepingUntil.delete(k);
       const changed = clusters.length !== universe.length || clusters.some((c, i) => universe[i]?.key !== c.key);
       universe = clusters;
+      // Host tags or subscriptions may have changed with the clusters: read every cluster's hosts again.
+      hostCache.clear();
       if (changed) {
         rrIndex = 0;
         log.info("clusters loaded", { clusters: clusters.length, byType: countByType(clusters) });
@@ -329,10 +336,12 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     // Reads in two rounds of concurrent queries: jobs and hosts; then the jobs' layers and frames
     // and the plan inputs (subscriptions, folders, limits, runtimes, running procs).
     let jobs: DispatchJob[];
-    let hosts: DispatchHost[];
+    let hosts: readonly DispatchHost[] | undefined = hostCache.get(c.key);
+    const cachedHosts = hosts !== undefined;
     const tq = performance.now();
-    const hostsRead = queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
-    hostsRead.catch(() => undefined); // awaited below; a jobs failure must not leave it unhandled
+    const readAt = hostCache.now();
+    const hostsRead = hosts ? null : queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
+    hostsRead?.catch(() => undefined); // awaited below; a jobs failure must not leave it unhandled
     try {
       jobs = await queryJobs(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, coreMultiplier: m, limit: cfg.queue.max_jobs_per_cluster_pass });
       metrics.jobQueryDuration.observe((performance.now() - tq) / 1000);
@@ -343,13 +352,20 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
     metrics.jobsQueried.inc(jobs.length);
     if (jobs.length === 0) return { reason: "no_jobs", booked: 0 };
-    try {
-      hosts = await hostsRead;
-    } catch (e) {
-      dbFailed(e, "querying hosts");
-      return { reason: "query_error", booked: 0 };
+    if (hostsRead) {
+      try {
+        hosts = hostCache.put(c.key, await hostsRead, readAt);
+      } catch (e) {
+        dbFailed(e, "querying hosts");
+        return { reason: "query_error", booked: 0 };
+      }
     }
-    if (hosts.length === 0) return { reason: "saturated", booked: 0 };
+    // The host query returns only hosts with a core idle; a kept list may have filled up since.
+    if (!hosts!.some((h) => h.idleCoreUnits >= m)) {
+      hostCache.invalidate(c.key);
+      return { reason: "saturated", booked: 0 };
+    }
+    const passHosts = hosts!;
     const now = performance.now();
     for (const [h, until] of hostBackoff) if (until <= now) hostBackoff.delete(h);
     metrics.hostsBackedOff.set(hostBackoff.size);
@@ -362,7 +378,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
           queryPassLayers(db, { jobIds, tags: tagNames, framesPerLayer: cfg.queue.dispatch_frames_per_layer_limit }),
           queryPlanInputs(db, {
             showId: c.showId, folderIds: [...new Set(jobs.map((j) => j.folderId))], jobIds,
-            hostIds: hosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
+            hostIds: passHosts.filter((h) => !excludedHosts.has(h.id)).map((h) => h.id), withProcs: planOptions.reservations,
           }),
         ]);
         claims.prune();
@@ -372,7 +388,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
           layersByJob.set(j.id, claims.size === 0 ? list : list.map((l) => ({ ...l, frames: l.frames.filter((f) => !claims.has(f.id)) })));
         }
         return buildPassSnapshot({
-          showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts, inputs,
+          showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts: passHosts, inputs,
           excludedHosts, reservations: reservationsByCluster.get(c.key) ?? [],
         });
       } catch (e) {
@@ -403,12 +419,16 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       log.warn("layer can never be placed on this cluster's hosts; it is skipped until the farm changes", { layer: l ? `${l.jobName}/${l.name}` : u.layerId, reason: u.reason, detail: u.detail, cluster: c.key });
     }
     let noCandidate = 0, capSkips = 0;
+    const blockedBy: Record<string, number> = {};
     for (const b of result.blocked) {
+      blockedBy[b.reason] = (blockedBy[b.reason] ?? 0) + 1;
       metrics.layersBlocked.inc({ reason: b.reason });
       if (b.reason === "no-idle-host" || b.reason === "held-by-reservation" || b.reason === "host-attempts-per-layer") noCandidate++;
       else if (b.reason === "job-max-cores" || b.reason === "folder-max-cores" || b.reason === "job-max-gpus" || b.reason === "folder-max-gpus") capSkips++;
     }
     metrics.noCandidateIterations.inc(noCandidate);
+    // Frames left waiting for a host: hosts may have been freed since the list was read.
+    if (noCandidate > 0) hostCache.invalidate(c.key);
     metrics.jobCapPrecheckSkip.inc(capSkips);
     if (noCandidate > 0) metrics.checkoutOutcome.inc({ outcome: "no_match" }, noCandidate);
     const decisions: Decision[] = [];
@@ -426,17 +446,30 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     const limitedLayers = new Set([...pass.snapshot.layers].filter((l) => l.limitIds.length > 0).map((l) => l.id));
     const tb = performance.now();
     const booked = await executeDecisions(decisions, limitedLayers);
-    log.debug("cluster pass", { cluster: c.key, jobs: jobs.length, hosts: hosts.length, decisions: decisions.length, booked, readMs: Math.round(tp - tq), planMs: Math.round(tb - tp), bookMs: Math.round(performance.now() - tb) });
+    log.debug("cluster pass", { cluster: c.key, jobs: jobs.length, hosts: passHosts.length, cachedHosts, blocked: blockedBy, decisions: decisions.length, booked, readMs: Math.round(tp - tq), planMs: Math.round(tb - tp), bookMs: Math.round(performance.now() - tb) });
     return { reason: booked > 0 ? "booked" : "saturated", booked };
   }
 
   async function executeDecisions(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<number> {
     claims.claim(decisions.map((d) => d.frame.id));
+    // The planned room stays held on each host until its booking is decided (see dispatch/host-cache.ts).
+    const holds = new Map<string, Decision>();
+    for (const d of decisions) {
+      holds.set(d.frame.id, d);
+      hostCache.hold(d.host.id, roomOf(d));
+    }
+    const unhold = (frameId: string) => {
+      const d = holds.get(frameId);
+      if (!d) return;
+      holds.delete(frameId);
+      hostCache.release(d.host.id, roomOf(d));
+    };
     const keep = new Set<string>();
     try {
-      const { booked: batched, rest } = await executeBatches(decisions, limitedLayers, keep);
+      const { booked: batched, rest } = await executeBatches(decisions, limitedLayers, keep, unhold);
       return batched + await executeOneByOne(rest, keep);
     } finally {
+      for (const id of [...holds.keys()]) unhold(id);
       // Booked frames and frames someone else took stay claimed; the rest may be planned again at once.
       claims.release(decisions.filter((d) => !keep.has(d.frame.id)).map((d) => d.frame.id));
     }
@@ -448,7 +481,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
    * reads the farm again). A batch that aborts (a write not matching its check) writes nothing; its
    * decisions go to the one-by-one path, as do layers with limit records.
    */
-  async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>, keep: Set<string>): Promise<{ booked: number; rest: Decision[] }> {
+  async function executeBatches(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>, keep: Set<string>, unhold: (frameId: string) => void): Promise<{ booked: number; rest: Decision[] }> {
     const batchSize = cfg.queue.booking_batch_size;
     const rest: Decision[] = [];
     const byHost = new Map<string, Decision[]>();
@@ -488,13 +521,15 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       await bookingSlots.acquire();
       let outcome: BatchOutcome;
       try {
-        outcome = await bookFrames(db, ok.map((x) => x.p.b));
+        // Through the process's booking queue: with the batches of the other passes ready now.
+        outcome = await bookingQueue.book(ok.map((x) => x.p.b));
         // A cap race (another booking took the room after this statement's snapshot): once more, on a
         // fresh snapshot, before going frame by frame.
         if (isCapRace(outcome)) {
           metrics.bookingOutcome.inc({ outcome: `batch_retried_${outcome.reason}` });
-          outcome = await bookFrames(db, ok.map((x) => x.p.b));
+          outcome = await bookingQueue.book(ok.map((x) => x.p.b));
         }
+        if (outcome.kind === "ran") for (const [id, idle] of outcome.hosts) hostCache.booked(id, idle);
       } catch (e) {
         metrics.bookingOutcome.inc({ outcome: "batch_db_error" });
         log.warn("batch booking failed; booking one by one", { frames: ok.length, error: errorMessage(e) });
@@ -502,6 +537,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         continue;
       } finally {
         bookingSlots.release();
+        // Booked (the host's new idle values come with the outcome), refused or left to the one-by-one path.
+        for (const x of ok) unhold(x.p.b.frameId);
       }
       if (outcome.kind === "aborted") {
         metrics.bookingOutcome.inc({ outcome: `batch_aborted_${outcome.reason}` });
@@ -526,6 +563,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         }
         wasted++;
         if (why === "frame_taken") keep.add(x.d.frame.id);
+        if (why === "host_exhausted" || why === "host_locked") hostCache.refused(x.d.host.id);
         metrics.bookingOutcome.inc({ outcome: why });
         if (why === "limit_subscription" || why === "limit_job" || why === "limit_folder") metrics.limitExceeded.inc({ table: why.slice("limit_".length) });
       }
@@ -647,6 +685,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       case "host_locked":
       case "host_exhausted":
         wasted++;
+        hostCache.refused(d.host.id);
         return "stop_host";
       case "limit":
         wasted++;
@@ -663,6 +702,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
 
   /** Undoes a booking that was never launched (reference §2.10 compensation). */
   async function undoBooking(d: Decision, b: FrameBooking, frameVersion: number, why: string): Promise<void> {
+    hostCache.invalidateHost(d.host.id); // its room comes back
     try {
       const undone = await compensateBooking(db, b, frameVersion);
       log.info("booking undone before launch", { frame: d.frame.id, host: d.host.name, why, ...undone });
@@ -672,7 +712,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   /** Launches a booked frame (compensating a failed launch) and counts it. */
-  async function afterBooked(d: Decision, { b, runFrame }: { b: FrameBooking; runFrame: RunFrame | null }, frameVersion: number, hostAfter: { idleCoreUnits: number; idleMemoryKb: number }): Promise<"booked" | "stop_host"> {
+  async function afterBooked(d: Decision, { b, runFrame }: { b: FrameBooking; runFrame: RunFrame | null }, frameVersion: number, hostAfter: HostIdle): Promise<"booked" | "stop_host"> {
     const procId = b.procId;
     if (runFrame !== null) {
       try {
@@ -685,6 +725,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         hostBackoff.set(d.host.id, performance.now() + cfg.rqd.host_backoff);
         metrics.hostsBackedOff.set(hostBackoff.size);
         problem(code, `launch of ${d.layer.jobName}/${d.frame.name} on ${d.host.name} failed, booking undone, host left alone for ${cfg.rqd.host_backoff} ms: ${errorMessage(e)}`, { host: d.host.name });
+        hostCache.invalidateHost(d.host.id); // its room comes back
         try {
           const undone = await compensateBooking(db, b, frameVersion);
           log.info("launch failure compensated", { frame: d.frame.id, host: d.host.name, ...undone });
@@ -703,8 +744,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     metrics.framesDispatched.inc({ show_name: d.layer.showName });
     if (d.frame.updatedAt) metrics.timeToBook.observe(Math.max(0, (wallNow() - d.frame.updatedAt.getTime()) / 1000));
     if (d.score !== undefined) metrics.placementScore.observe(d.score);
-    d.host.idleCoreUnits = hostAfter.idleCoreUnits;
-    d.host.idleMemoryKb = hostAfter.idleMemoryKb;
+    hostCache.booked(d.host.id, hostAfter);
     log.debug("frame booked", { frame: d.frame.id, host: d.host.name, cores: d.coreUnits / m, dryRun: cfg.rqd.dry_run_mode });
     return "booked";
   }
