@@ -49,7 +49,12 @@ test("held room is hidden from every pass until released; a refused host counts 
   cache.release("h1", room(200));
   expect(cache.get("alloc")![0]!.idleCoreUnits).toBe(500);
   cache.release("h1", room(300));
-  expect(cache.get("alloc")![0]!.idleCoreUnits).toBe(800);
+  const list = cache.get("alloc")!;
+  expect(list[0]!.idleCoreUnits).toBe(800);
+  cache.hold("h1", room(100)); // another pass plans while this one read: update() shows it
+  cache.update(list);
+  expect(list[0]!.idleCoreUnits).toBe(700);
+  cache.release("h1", room(100));
   t = 1;
   cache.refused("h1");
   expect(cache.get("manual")![0]!.idleCoreUnits).toBe(0);

@@ -36,6 +36,8 @@ export interface HostCache {
    * caller reads it during its pass and records changes through booked().
    */
   get(clusterKey: string): readonly DispatchHost[] | undefined;
+  /** Sets the hosts' idle values to the newest known here, less what is held (just before planning). */
+  update(hosts: readonly DispatchHost[]): void;
   /** Stores a read of the cluster's hosts that started at `readStartedAt` (see now()); returns the list to use. */
   put(clusterKey: string, hosts: readonly DispatchHost[], readStartedAt: number): readonly DispatchHost[];
   /** A host's idle values right after a booking committed on it. */
@@ -97,6 +99,12 @@ export function createHostCache(options: HostCacheOptions): HostCache {
 
   return {
     now,
+    update(hosts) {
+      for (const h of hosts) {
+        const k = known.get(h.id);
+        if (k) overlay(h, k);
+      }
+    },
     get(clusterKey) {
       const e = entries.get(clusterKey);
       if (!e || e.stale || now() - e.fetchedAt >= options.refreshMs) return undefined;

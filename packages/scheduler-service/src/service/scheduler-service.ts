@@ -331,7 +331,12 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
   }
 
-  async function runPass(c: Cluster): Promise<{ reason: PassReason; booked: number }> {
+  type PassResult = { reason: PassReason; booked: number };
+  /**
+   * Reads and plans one pass; its bookings, if any, are returned still running (`booking`), so the
+   * worker can read and plan its next pass meanwhile (the booking queue merges the batches).
+   */
+  async function runPass(c: Cluster): Promise<PassResult | { booking: Promise<PassResult> }> {
     const tagNames = c.tags.map((t) => t.name);
     // Reads in two rounds of concurrent queries: jobs and hosts; then the jobs' layers and frames
     // and the plan inputs (subscriptions, folders, limits, runtimes, running procs).
@@ -387,6 +392,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
           const list = layers.get(j.id) ?? [];
           layersByJob.set(j.id, claims.size === 0 ? list : list.map((l) => ({ ...l, frames: l.frames.filter((f) => !claims.has(f.id)) })));
         }
+        // Other passes have booked or planned meanwhile: their room is gone from these hosts.
+        hostCache.update(passHosts);
         return buildPassSnapshot({
           showId: c.showId, showName: jobs[0]!.showName, facilityId: c.facilityId, jobs, layers: layersByJob, hosts: passHosts, inputs,
           excludedHosts, reservations: reservationsByCluster.get(c.key) ?? [],
@@ -445,9 +452,11 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     for (const set of hostsPerLayer.values()) metrics.candidatesPerLayer.observe(set.size + 1);
     const limitedLayers = new Set([...pass.snapshot.layers].filter((l) => l.limitIds.length > 0).map((l) => l.id));
     const tb = performance.now();
-    const booked = await executeDecisions(decisions, limitedLayers);
-    log.debug("cluster pass", { cluster: c.key, jobs: jobs.length, hosts: passHosts.length, cachedHosts, blocked: blockedBy, decisions: decisions.length, booked, readMs: Math.round(tp - tq), planMs: Math.round(tb - tp), bookMs: Math.round(performance.now() - tb) });
-    return { reason: booked > 0 ? "booked" : "saturated", booked };
+    const booking = executeDecisions(decisions, limitedLayers).then((booked): PassResult => {
+      log.debug("cluster pass", { cluster: c.key, jobs: jobs.length, hosts: passHosts.length, cachedHosts, blocked: blockedBy, decisions: decisions.length, booked, readMs: Math.round(tp - tq), planMs: Math.round(tb - tp), bookMs: Math.round(performance.now() - tb) });
+      return { reason: booked > 0 ? "booked" : "saturated", booked };
+    });
+    return { booking };
   }
 
   async function executeDecisions(decisions: readonly Decision[], limitedLayers: ReadonlySet<string>): Promise<number> {
@@ -750,6 +759,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   async function worker(): Promise<void> {
+    let pending: Promise<void> = Promise.resolve();
     while (state === "running") {
       const runnable = runnableClusters();
       metrics.clustersSleeping.set([...sleepingUntil.values()].filter((t) => t > performance.now()).length);
@@ -775,23 +785,36 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       const started = performance.now();
       if (last !== undefined) metrics.clusterRoundTrip.observe({ cluster_type: c.type }, (started - last) / 1000);
       lastPassAt.set(c.key, started);
-      let bookedNothing = false;
+      let r: Awaited<ReturnType<typeof runPass>> | null = null;
       try {
-        const r = await runPass(c);
-        passes++;
-        metrics.passTerminated.inc({ reason: r.reason });
-        metrics.framesPerPass.observe({ cluster_type: c.type }, r.booked);
-        if (r.reason === "no_jobs" || r.reason === "query_error") putToSleep(c, cfg.queue.cluster_empty_sleep);
-        else if (r.reason === "saturated") putToSleep(c, cfg.queue.cluster_saturated_sleep);
-        bookedNothing = r.booked === 0;
+        r = await runPass(c);
       } catch (e) {
-        log.error("cluster pass failed", { cluster: c.key, error: errorMessage(e) });
-        putToSleep(c, cfg.queue.cluster_empty_sleep);
-      } finally {
-        inPass.delete(c.key);
+        passFailed(c, e);
       }
-      if (bookedNothing) noteIdle();
+      // A worker books one pass while it reads and plans the next (its cluster stays in its pass until
+      // booked): before a second booking of its own, the first is done.
+      await pending;
+      if (r === null) continue;
+      if ("booking" in r) pending = r.booking.then((x) => passDone(c, x), (e: unknown) => passFailed(c, e));
+      else passDone(c, r);
     }
+    await pending;
+  }
+
+  function passDone(c: Cluster, r: PassResult): void {
+    passes++;
+    inPass.delete(c.key);
+    metrics.passTerminated.inc({ reason: r.reason });
+    metrics.framesPerPass.observe({ cluster_type: c.type }, r.booked);
+    if (r.reason === "no_jobs" || r.reason === "query_error") putToSleep(c, cfg.queue.cluster_empty_sleep);
+    else if (r.reason === "saturated") putToSleep(c, cfg.queue.cluster_saturated_sleep);
+    if (r.booked === 0) noteIdle();
+  }
+
+  function passFailed(c: Cluster, e: unknown): void {
+    inPass.delete(c.key);
+    log.error("cluster pass failed", { cluster: c.key, error: errorMessage(e) });
+    putToSleep(c, cfg.queue.cluster_empty_sleep);
   }
 
   async function every(ms: number, task: () => Promise<void>): Promise<void> {
