@@ -135,6 +135,24 @@ test("a host no longer OPEN or UP has no room, in a batch and alone, whatever th
   expect((await audit(t.db)).violations).toEqual([]);
 });
 
+test("a batch and a single booking sharing a layer wait for each other, never deadlock (layer_stat before job_stat, as the trigger)", async () => {
+  const s = await seed();
+  const list = await bookingsFor(s, s.job, "r", 2, (i) => i, 2);
+  const layerId = s.job.layers["r"]!.id;
+  // A single booking's trigger has taken the layer's stat row and is about to take the job's.
+  let batch: ReturnType<typeof bookFrames> | undefined;
+  await t.db.transaction().execute(async (trx) => {
+    await sql`UPDATE layer_stat SET int_waiting_count = int_waiting_count WHERE pk_layer = ${layerId}`.execute(trx);
+    batch = bookFrames(t.db, list);
+    batch.catch(() => undefined); // awaited below
+    await new Promise((r) => setTimeout(r, 300)); // the batch now waits for the layer's row
+    await sql`UPDATE job_stat SET int_waiting_count = int_waiting_count WHERE pk_job = ${s.job.id}`.execute(trx);
+  });
+  const r = booked(await batch!);
+  expect(r.booked.size).toBe(2);
+  expect((await audit(t.db)).violations).toEqual([]);
+});
+
 test("a write that does not match its check aborts the whole batch and writes nothing", async () => {
   const s = await seed();
   const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);

@@ -131,12 +131,12 @@ export async function bookFrames(db: Kysely<Database>, list: readonly FrameBooki
       ), w1 AS (
         -- Before the writes, the shared rows they touch are locked in one global order, table by table
         -- and by key within a table: writes in join order would let two batches sharing jobs deadlock.
-        -- The table order is the one bookFrame writes in (the frame update's trigger takes job_stat and
-        -- layer_stat, then subscription, job, folder and layer resources, point), so single and batch
-        -- bookings cannot deadlock each other either.
-        SELECT count(*) AS n FROM (SELECT 1 FROM job_stat WHERE pk_job IN (SELECT job_id FROM sel) ORDER BY pk_job FOR NO KEY UPDATE) x
-      ), w2 AS (
+        -- The table order is the one bookFrame writes in (the frame update's trigger takes layer_stat,
+        -- then job_stat; then subscription, job, folder and layer resources, point), so single and
+        -- batch bookings cannot deadlock each other either.
         SELECT count(*) AS n FROM (SELECT 1 FROM layer_stat WHERE pk_layer IN (SELECT layer_id FROM sel) ORDER BY pk_layer FOR NO KEY UPDATE) x
+      ), w2 AS (
+        SELECT count(*) AS n FROM (SELECT 1 FROM job_stat WHERE pk_job IN (SELECT job_id FROM sel) ORDER BY pk_job FOR NO KEY UPDATE) x
       ), w3 AS (
         SELECT count(*) AS n FROM (SELECT 1 FROM subscription WHERE (pk_show, pk_alloc) IN (SELECT show_id, alloc_id FROM sel) ORDER BY pk_subscription FOR NO KEY UPDATE) x
       ), w4 AS (
@@ -212,7 +212,7 @@ export async function bookFrames(db: Kysely<Database>, list: readonly FrameBooki
       ), r AS MATERIALIZED (
         -- Materialized (not folded into the final SELECT), its columns are evaluated left to right,
         -- which orders the writes: per-host rows and procs first (no other booking wants them: the
-        -- advisory locks); then the jobs' and layers' stat rows are locked and the frames updated (the
+        -- advisory locks); then the layers' and jobs' stat rows are locked and the frames updated (the
         -- costly part: its trigger writes those stat rows); only then the rows every booking of the
         -- show shares (subscription, resources, point) are locked and written, so they are held for
         -- the shortest time before commit. The lock order stays the global one (see w1).
