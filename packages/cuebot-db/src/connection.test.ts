@@ -67,6 +67,23 @@ describe("connection helpers", () => {
   });
 });
 
+describe("session settings", () => {
+  test("settings reach every connection with the startup options; names and values are checked", async () => {
+    const testDb = await createTestDatabase();
+    const db = createCuebotDb({ connectionString: testDb.connectionString, max: 2, settings: { plan_cache_mode: "force_generic_plan", work_mem: "8MB" } });
+    try {
+      const { rows } = await sql<{ mode: string; mem: string; tz: string }>`
+        SELECT current_setting('plan_cache_mode') AS mode, current_setting('work_mem') AS mem, current_setting('TimeZone') AS tz`.execute(db);
+      expect(rows).toEqual([{ mode: "force_generic_plan", mem: "8MB", tz: "UTC" }]);
+    } finally {
+      await db.destroy();
+      await testDb.destroy();
+    }
+    expect(() => createCuebotDb({ connectionString: testDb.connectionString, settings: { "work_mem -c x": "1" } })).toThrow(/invalid PostgreSQL setting name/);
+    expect(() => createCuebotDb({ connectionString: testDb.connectionString, settings: { work_mem: "1 -c fsync=off" } })).toThrow(/invalid value "1 -c fsync=off" for PostgreSQL setting work_mem/);
+  });
+});
+
 describe("named prepared statements", () => {
   test("a statement starting with preparedStatement(name) is prepared once per connection and reused", async () => {
     const testDb = await createTestDatabase();

@@ -17,6 +17,11 @@ export interface CuebotDbConfig {
   /** How long to wait for a connection before failing (default 10 000 ms). */
   readonly connectionTimeoutMillis?: number;
   readonly applicationName?: string;
+  /**
+   * Session settings for every connection, sent with the connection's startup options (e.g.
+   * `{ plan_cache_mode: "force_generic_plan" }`). Names and values must be plain words.
+   */
+  readonly settings?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Where a connection goes, without secrets: what error messages and logs may show. */
@@ -87,6 +92,21 @@ const cuebotTypes = {
 };
 
 /** The pg pool settings createCuebotDb uses, for callers that need a raw pg Pool or Client. */
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+const SETTING_VALUE = /^[A-Za-z0-9_.:+-]+$/;
+
+/** The startup options string: sessions in UTC, plus the configured settings (checked: no injection). */
+function startupOptions(settings: CuebotDbConfig["settings"]): string {
+  const parts = ["-c timezone=UTC"];
+  for (const [name, value] of Object.entries(settings ?? {})) {
+    const v = String(value);
+    if (!SETTING_NAME.test(name)) throw new TypeError(`invalid PostgreSQL setting name ${JSON.stringify(name)}`);
+    if (!SETTING_VALUE.test(v)) throw new TypeError(`invalid value ${JSON.stringify(v)} for PostgreSQL setting ${name}`);
+    parts.push(`-c ${name}=${v}`);
+  }
+  return parts.join(" ");
+}
+
 export function pgPoolConfig(config: CuebotDbConfig | string): pg.PoolConfig {
   const c = normalize(config);
   return {
@@ -99,7 +119,7 @@ export function pgPoolConfig(config: CuebotDbConfig | string): pg.PoolConfig {
     max: c.max ?? 10,
     connectionTimeoutMillis: c.connectionTimeoutMillis ?? 10_000,
     application_name: c.applicationName ?? "opencue-ts",
-    options: "-c timezone=UTC",
+    options: startupOptions(c.settings),
     types: cuebotTypes,
   };
 }

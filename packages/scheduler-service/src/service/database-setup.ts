@@ -10,6 +10,8 @@ import { chooseEmbeddedDataDir, embeddedDataDirEnv, type EmbeddedDataDirEnv } fr
 
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
+  /** One connection for the batch booking statement (see bookingDbConfig). */
+  readonly bookingDb: Kysely<Database>;
   readonly embedded: EmbeddedPostgres | null;
   /** Where it is, without the password. */
   readonly description: string;
@@ -27,6 +29,15 @@ export function externalDbConfig(c: SchedulerConfig["database"]): CuebotDbConfig
   return c.url !== null
     ? { connectionString: c.url, max: c.pool_size, applicationName: "cue-scheduler" }
     : { host: c.db_host, port: c.db_port, user: c.db_user, password: c.db_pass, database: c.db_name, max: c.pool_size, applicationName: "cue-scheduler" };
+}
+
+/**
+ * The batch booking statement runs one at a time (dispatch/booking-queue.ts), so it gets a connection of
+ * its own: there it is planned once, with a generic plan, instead of again on each pool connection it
+ * lands on (a custom plan of the large statement costs about as much as booking a dozen frames).
+ */
+export function bookingDbConfig(c: CuebotDbConfig): CuebotDbConfig {
+  return { ...c, max: 1, applicationName: "cue-scheduler-booking", settings: { ...c.settings, plan_cache_mode: "force_generic_plan" } };
 }
 
 export interface OpenDatabaseOptions {
@@ -52,10 +63,12 @@ export async function openDatabase(cfg: SchedulerConfig, log: Logger, opts: Open
     log.info("no database configured: starting an embedded PostgreSQL with the Cuebot schema", { dataDir, hint: "set database.url (or --database-url) to use an existing Cuebot database" });
     // The server outlives SIGTERM until our own graceful stop has finished the bookings in flight.
     const pg = await startEmbeddedPostgres({ dataDir, persistent: true, signalGraceMs: 60_000, ...(c.embedded_port > 0 ? { port: c.embedded_port } : {}) });
-    const db = createCuebotDb({ connectionString: pg.connectionString, max: c.pool_size, applicationName: "cue-scheduler" });
+    const dbc: CuebotDbConfig = { connectionString: pg.connectionString, max: c.pool_size, applicationName: "cue-scheduler" };
+    const db = createCuebotDb(dbc);
     const migrated = await migrateCuebotDb(db);
     log.info("embedded PostgreSQL ready", { url: redactPassword(pg.connectionString, pg.password), migrations: migrated });
-    return { db, embedded: pg, description: `embedded PostgreSQL at 127.0.0.1:${pg.port} (${dataDir})`, close: async () => { await db.destroy(); await pg.stop(); } };
+    const bookingDb = createCuebotDb(bookingDbConfig(dbc));
+    return { db, bookingDb, embedded: pg, description: `embedded PostgreSQL at 127.0.0.1:${pg.port} (${dataDir})`, close: async () => { await bookingDb.destroy(); await db.destroy(); await pg.stop(); } };
   }
   const dbc = externalDbConfig(c);
   const target = connectionTarget(dbc);
@@ -66,7 +79,8 @@ export async function openDatabase(cfg: SchedulerConfig, log: Logger, opts: Open
     try {
       await assertSchema(db);
       log.info("database schema is compatible", { database: description });
-      return { db, embedded: null, description, close: () => db.destroy() };
+      const bookingDb = createCuebotDb(bookingDbConfig(dbc));
+      return { db, bookingDb, embedded: null, description, close: async () => { await bookingDb.destroy(); await db.destroy(); } };
     } catch (e) {
       if (e instanceof CuebotSchemaError) {
         await db.destroy();

@@ -66,7 +66,7 @@ export async function runSchedulerService(options: SchedulerCliOptions, io: { er
     return EXIT_CONFIG;
   }
   dbState = "connected";
-  service = createSchedulerService({ config: cfg, db: opened.db, logger: log, metrics });
+  service = createSchedulerService({ config: cfg, db: opened.db, bookingDb: opened.bookingDb, logger: log, metrics });
   if (!shutdown.signal.aborted) await service.start();
   if (shutdown.signal.aborted) await service.stop();
   await service.stopped;

@@ -38,6 +38,8 @@ export type ServiceState = "created" | "starting" | "running" | "stopping" | "st
 export interface SchedulerServiceOptions {
   readonly config: SchedulerConfig;
   readonly db: Kysely<Database>;
+  /** Where batch booking statements run, one at a time (default: db). See database-setup's bookingDbConfig. */
+  readonly bookingDb?: Kysely<Database>;
   readonly logger: Logger;
   readonly metrics?: SchedulerMetrics;
   /** Default: a gRPC launcher on rqd.grpc_port. */
@@ -164,7 +166,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   // Frames booked or being booked by this process, left out of other passes' snapshots (see frame-claims.ts).
   const claims = createFrameClaims({ ttlMs: CLAIM_MS });
   const hostCache = createHostCache({ refreshMs: cfg.host_cache.monitoring_interval });
-  const bookingQueue = createBookingQueue({ maxFrames: cfg.queue.booking_batch_size, run: (list) => bookFrames(db, list) });
+  const bookingQueue = createBookingQueue({ maxFrames: cfg.queue.booking_batch_size, run: (list) => bookFrames(o.bookingDb ?? db, list) });
 
   let framesBooked = 0, framesLaunched = 0, launchFailures = 0, wasted = 0, attempts = 0, passes = 0;
   let firstBookingAt: number | null = null, lastBookingAt: number | null = null;
