@@ -69,12 +69,13 @@ export async function bookFrames(db: Kysely<Database>, list: readonly FrameBooki
       ), lim AS (
         SELECT DISTINCT ll.pk_layer FROM layer_limit ll WHERE ll.pk_layer IN (SELECT layer_id FROM d)
       ), fc AS (
-        -- Frames still bookable; SKIP LOCKED: a frame another transaction is writing is taken. The host
-        -- locks are applied later (x1): joined here, the planner's low row estimate for this join made
-        -- it a nested loop over every locked host for every frame.
+        -- Frames still bookable on a host whose lock we hold (the others are left unlocked for whoever
+        -- holds their host); SKIP LOCKED: a frame another transaction is writing is taken. A semi-join:
+        -- as a plain join with lk the planner chose a nested loop over every locked host per frame.
         SELECT fr.pk_frame FROM frame fr
           JOIN d ON d.frame_id = fr.pk_frame AND fr.int_version = d.version
-         WHERE fr.str_state = 'WAITING'
+         WHERE d.host_id IN (SELECT host_id FROM lk WHERE ok)
+           AND fr.str_state = 'WAITING'
            AND NOT EXISTS (SELECT 1 FROM lim WHERE lim.pk_layer = fr.pk_layer)
            AND EXISTS (SELECT 1 FROM layer l WHERE l.pk_layer = fr.pk_layer
                         AND (l.ts_start_after IS NULL OR l.ts_start_after <= current_timestamp))

@@ -481,7 +481,9 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       return batched + await executeOneByOne(rest, keep);
     } finally {
       for (const id of [...holds.keys()]) unhold(id);
-      // Booked frames and frames someone else took stay claimed; the rest may be planned again at once.
+      // Booked frames stay claimed; the rest may be planned again at once. A frame another transaction
+      // held (frame_taken) is not kept out: that booking may yet be refused, and once it commits the
+      // next read no longer returns the frame.
       claims.release(decisions.filter((d) => !keep.has(d.frame.id)).map((d) => d.frame.id));
     }
   }
@@ -573,7 +575,6 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
           continue;
         }
         wasted++;
-        if (why === "frame_taken") keep.add(x.d.frame.id);
         if (why === "host_exhausted" || why === "host_locked") hostCache.refused(x.d.host.id);
         metrics.bookingOutcome.inc({ outcome: why });
         if (why === "limit_subscription" || why === "limit_job" || why === "limit_folder") metrics.limitExceeded.inc({ table: why.slice("limit_".length) });
@@ -629,7 +630,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         } finally {
           bookingSlots.release();
         }
-        if (r === "booked" || r === "frame_taken") keep.add(d.frame.id);
+        if (r === "booked") keep.add(d.frame.id);
         if (r === "booked") {
           booked++;
           onHost++;
