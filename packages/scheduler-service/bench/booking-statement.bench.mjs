@@ -15,8 +15,8 @@ import { bookFrames } from "../dist/db/batch-booking.js";
 import { seedStressFarm, stressShapes } from "./stress-farm.mjs";
 
 const quick = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
-const FRAMES = quick ? 1200 : 3000;
-const rows = [[1, 1], [32, 1], [128, 1], [256, 1], [128, 2], [256, 2]];
+const FRAMES = quick ? 1200 : 3072;
+const rows = [[1, 1], [32, 1], [128, 1], [256, 1], [512, 1], [256, 2]];
 
 const server = await startEmbeddedPostgres({ dataDir: await mkdtemp(join(tmpdir(), "cue-book-bench-pg-")), persistent: false });
 const adminUrl = server.connectionString.replace(/\/[^/]*$/, "/postgres");
@@ -27,7 +27,8 @@ try {
   await seedStressFarm(seedDb, stressShapes(1).drain).then(() => sql`ANALYZE`.execute(seedDb)).finally(() => seedDb.destroy());
   for (const [n, conns] of rows) {
     const { database, connectionString } = await createDatabaseFromTemplate(adminUrl, "bench_book");
-    const db = createCuebotDb({ connectionString, max: conns });
+    // As the service runs it: a generic plan, planned once per connection (see database-setup.ts).
+    const db = createCuebotDb({ connectionString, max: conns, settings: { plan_cache_mode: "force_generic_plan" } });
     try {
       const frames = (await sql`
         SELECT f.pk_frame, f.int_version, f.pk_layer, j.pk_job, j.pk_show, j.pk_folder, j.pk_dept
