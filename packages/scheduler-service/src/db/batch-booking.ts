@@ -7,10 +7,11 @@
 // frame that passes and reports why each other one did not: its host's advisory lock is held by
 // someone else (host_locked); it is no longer WAITING at its version, its start-after has not passed,
 // or another transaction holds its row (frame_taken); its host has no room left for it after the
-// batch's earlier frames on that host, or is no longer OPEN and UP (host_exhausted); the subscription burst, job max or folder max
-// would be passed (limit_*). Checks are running sums in batch order, so a batch books the longest
-// prefix that fits, never more. Layers with limit records are refused (layer_limits): their limit
-// counts running frames, which a batch cannot check row by row; book them with bookFrame.
+// batch's earlier frames on that host, or is no longer OPEN and UP (host_exhausted); the subscription
+// burst, job max or folder max would be passed (limit_*). Checks are running sums in batch order, so
+// a batch books the longest prefix that fits, never more. Layers with limit records are refused
+// (layer_limits): their limit counts running frames, which a batch cannot check row by row; book them
+// with bookFrame.
 //
 // Locks: host room is read from the host rows locked FOR UPDATE (newest values; the advisory lock
 // keeps other schedulers off them). The rows every booking of a show shares (subscription, job and

@@ -25,7 +25,7 @@ export interface BookingQueueOptions {
 export interface BookingQueue {
   /** Books the batch in the next statement that has room for it. */
   book(list: readonly FrameBooking[]): Promise<BatchOutcome>;
-  /** Statements run so far, and batches they carried (for the pass log and tests). */
+  /** Statements run so far, and the batches they carried. */
   readonly stats: { readonly statements: number; readonly batches: number };
 }
 

@@ -83,6 +83,13 @@ export function createHostCache(options: HostCacheOptions): HostCache {
     h.idleGpuMemoryKb = Math.max(0, k.idleGpuMemoryKb - (x?.gpuMem ?? 0));
   }
 
+  function update(hosts: readonly DispatchHost[]): void {
+    for (const h of hosts) {
+      const k = known.get(h.id);
+      if (k) overlay(h, k);
+    }
+  }
+
   function drop(clusterKey: string): void {
     const e = entries.get(clusterKey);
     if (!e) return;
@@ -99,19 +106,11 @@ export function createHostCache(options: HostCacheOptions): HostCache {
 
   return {
     now,
-    update(hosts) {
-      for (const h of hosts) {
-        const k = known.get(h.id);
-        if (k) overlay(h, k);
-      }
-    },
+    update,
     get(clusterKey) {
       const e = entries.get(clusterKey);
       if (!e || e.stale || now() - e.fetchedAt >= options.refreshMs) return undefined;
-      for (const h of e.hosts) {
-        const k = known.get(h.id);
-        if (k) overlay(h, k);
-      }
+      update(e.hosts);
       return e.hosts;
     },
     put(clusterKey, hosts, readStartedAt) {

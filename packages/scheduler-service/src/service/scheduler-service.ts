@@ -1,9 +1,11 @@
 // The scheduler service: an explicit state machine (created -> starting -> running -> stopping ->
 // stopped) around background loops (heartbeat + leases, cluster reload, awake scan, accounting
 // recompute) and `queue.stream.cluster_buffer_size` pass workers. A pass takes one owned, awake,
-// non-sleeping cluster in round-robin order, reads its jobs, hosts and layers (a few indexed queries),
-// asks scheduler-core's plan() for the decisions (pure), then books each decision in its own short transaction and launches it on
-// RQD (unless dry run), compensating failed launches exactly. Problems (database down, bad facility,
+// non-sleeping cluster in round-robin order, reads its jobs, hosts (kept between passes, see
+// dispatch/host-cache.ts) and layers (a few indexed queries), asks scheduler-core's plan() for the
+// decisions (pure), then books them in batches through the process's booking queue (one statement at a
+// time, see dispatch/booking-queue.ts) and launches them on RQD (unless dry run), compensating failed
+// launches exactly. Problems (database down, bad facility,
 // tags, shows) are logged and counted and the service keeps retrying: it never exits for them.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
@@ -82,8 +84,9 @@ export interface SchedulerService {
 
 const IDLE_LAP_MS = 100;
 
-/** A batch aborted because another booking took the cap's room after its snapshot (see batch-booking.ts). */
+/** What a decision takes from its host. */
 const roomOf = (d: Decision): HostIdle => ({ idleCoreUnits: d.coreUnits, idleMemoryKb: d.memoryKb, idleGpus: d.gpus, idleGpuMemoryKb: d.gpuMemoryKb });
+/** A batch aborted because another booking took the cap's room after its snapshot (see batch-booking.ts). */
 const isCapRace = (o: BatchOutcome): o is Extract<BatchOutcome, { kind: "aborted" }> => o.kind === "aborted" && o.reason.startsWith("limit_");
 const CLAIM_MS = 5000;
 
@@ -343,11 +346,11 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     // Reads in two rounds of concurrent queries: jobs and hosts; then the jobs' layers and frames
     // and the plan inputs (subscriptions, folders, limits, runtimes, running procs).
     let jobs: DispatchJob[];
-    let hosts: readonly DispatchHost[] | undefined = hostCache.get(c.key);
-    const cachedHosts = hosts !== undefined;
+    const kept = hostCache.get(c.key);
+    const cachedHosts = kept !== undefined;
     const tq = performance.now();
     const readAt = hostCache.now();
-    const hostsRead = hosts ? null : queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
+    const hostsRead = kept ? null : queryHosts(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, stalenessSeconds: cfg.host_cache.host_staleness_threshold / 1000 });
     hostsRead?.catch(() => undefined); // awaited below; a jobs failure must not leave it unhandled
     try {
       jobs = await queryJobs(db, { showId: c.showId, facilityId: c.facilityId, tags: tagNames, coreMultiplier: m, limit: cfg.queue.max_jobs_per_cluster_pass });
@@ -359,20 +362,18 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     }
     metrics.jobsQueried.inc(jobs.length);
     if (jobs.length === 0) return { reason: "no_jobs", booked: 0 };
-    if (hostsRead) {
-      try {
-        hosts = hostCache.put(c.key, await hostsRead, readAt);
-      } catch (e) {
-        dbFailed(e, "querying hosts");
-        return { reason: "query_error", booked: 0 };
-      }
+    let passHosts: readonly DispatchHost[];
+    try {
+      passHosts = kept ?? hostCache.put(c.key, await hostsRead!, readAt);
+    } catch (e) {
+      dbFailed(e, "querying hosts");
+      return { reason: "query_error", booked: 0 };
     }
     // The host query returns only hosts with a core idle; a kept list may have filled up since.
-    if (!hosts!.some((h) => h.idleCoreUnits >= m)) {
+    if (!passHosts.some((h) => h.idleCoreUnits >= m)) {
       hostCache.invalidate(c.key);
       return { reason: "saturated", booked: 0 };
     }
-    const passHosts = hosts!;
     const now = performance.now();
     for (const [h, until] of hostBackoff) if (until <= now) hostBackoff.delete(h);
     metrics.hostsBackedOff.set(hostBackoff.size);
@@ -596,7 +597,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
             await undoBooking(d, p.b, version, "an earlier launch on the host failed");
             continue;
           }
-          const r = await afterBooked(d, p, version, done.hosts.get(d.host.id)!);
+          const r = await afterBooked(d, p, version);
           if (r === "booked") {
             booked++;
             keep.add(d.frame.id);
@@ -630,8 +631,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
         } finally {
           bookingSlots.release();
         }
-        if (r === "booked") keep.add(d.frame.id);
         if (r === "booked") {
+          keep.add(d.frame.id);
           booked++;
           onHost++;
         }
@@ -709,7 +710,8 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       case "booked":
         break;
     }
-    return afterBooked(d, prepared, outcome.frameVersion, outcome.host);
+    hostCache.booked(d.host.id, outcome.host);
+    return afterBooked(d, prepared, outcome.frameVersion);
   }
 
   /** Undoes a booking that was never launched (reference §2.10 compensation). */
@@ -724,7 +726,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   }
 
   /** Launches a booked frame (compensating a failed launch) and counts it. */
-  async function afterBooked(d: Decision, { b, runFrame }: { b: FrameBooking; runFrame: RunFrame | null }, frameVersion: number, hostAfter: HostIdle): Promise<"booked" | "stop_host"> {
+  async function afterBooked(d: Decision, { b, runFrame }: { b: FrameBooking; runFrame: RunFrame | null }, frameVersion: number): Promise<"booked" | "stop_host"> {
     const procId = b.procId;
     if (runFrame !== null) {
       try {
@@ -756,7 +758,6 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
     metrics.framesDispatched.inc({ show_name: d.layer.showName });
     if (d.frame.updatedAt) metrics.timeToBook.observe(Math.max(0, (wallNow() - d.frame.updatedAt.getTime()) / 1000));
     if (d.score !== undefined) metrics.placementScore.observe(d.score);
-    hostCache.booked(d.host.id, hostAfter);
     log.debug("frame booked", { frame: d.frame.id, host: d.host.name, cores: d.coreUnits / m, dryRun: cfg.rqd.dry_run_mode });
     return "booked";
   }
