@@ -133,6 +133,12 @@ async function runOnce(adminUrl, template, shape, seeded, instances) {
     const bookedByMetrics = m.reduce((n, x) => n + (x['scheduler_booking_outcome_total{outcome="booked"}'] ?? 0), 0);
     const subRejects = m.reduce((n, x) => n + (x['scheduler_accounting_limit_exceeded_total{table="subscription"}'] ?? 0), 0);
     const perInstance = m.map((x) => x['scheduler_booking_outcome_total{outcome="booked"}'] ?? 0);
+    // Wasted attempts by outcome label, summed over the instances.
+    const wastedBy = {};
+    for (const x of m) for (const [k, v] of Object.entries(x)) {
+      const label = /^scheduler_booking_outcome_total\{outcome="([^"]+)"\}$/.exec(k)?.[1];
+      if (label && label !== "booked" && v > 0) wastedBy[label] = (wastedBy[label] ?? 0) + v;
+    }
     // BENCH_LOG_DIR=DIR keeps every instance's log (JSON lines) for a closer look.
     if (process.env.BENCH_LOG_DIR) for (const [i, p] of procs.entries()) await writeFile(join(process.env.BENCH_LOG_DIR, `${shape.name}-${instances}-${i + 1}.log`), p.output());
     const bad = exits.map((e, i) => (e.code === 0 ? null : `instance ${i + 1} exited ${e.code ?? e.signal}`)).filter(Boolean);
@@ -140,7 +146,7 @@ async function runOnce(adminUrl, template, shape, seeded, instances) {
     return {
       shape: shape.name, instances, seeded: seeded.frames, booked: row.procs, distinctTs: row.distinct_ts,
       fps: row.procs > 1 && row.span > 0 ? (row.procs - 1) / row.span : 0, span: row.span, wall,
-      attempts, wasted: attempts - bookedByMetrics, bookedByMetrics, subRejects, perInstance,
+      attempts, wasted: attempts - bookedByMetrics, wastedBy, bookedByMetrics, subRejects, perInstance,
       bookedCores: Number(row.cores) / 100, burstCores: seeded.burstCores, violations: [...audit.violations, ...bad],
       errors: procs.flatMap((p) => p.errors),
     };
@@ -208,6 +214,7 @@ try {
   console.log(`\npgbench 15 on the same server (scale 10, -c 8 -j 2, ${pgb.seconds ?? "?"} s): ${pgb.error ? `failed: ${pgb.error}` : `TPC-B ${f(pgb.tpcb)} TPS, select-only ${f(pgb.select)} TPS`}. Upstream's published drain: 975 frames/s (5 988 of 6 000 booked, 41.9 % wasted). Target here: ≥ 2 000 frames/s (drain, 1 instance).`);
   for (const r of results) {
     if (r.distinctTs !== r.booked) console.log(`\nnote: ${r.shape} × ${r.instances}: ${r.distinctTs} distinct ts_booked for ${r.booked} procs`);
+    if (r.wasted > 0) console.log(`\nnote: ${r.shape} × ${r.instances}: wasted attempts by outcome: ${Object.entries(r.wastedBy).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     if (r.bookedByMetrics !== r.booked) console.log(`\nnote: ${r.shape} × ${r.instances}: /metrics counted ${r.bookedByMetrics} bookings, the database holds ${r.booked} procs`);
     if (r.violations.length > 0) console.log(`\naudit violations (${r.shape} × ${r.instances}):\n${r.violations.slice(0, 20).map((v) => `- ${v}`).join("\n")}`);
     if (r.errors.length > 0) console.log(`\nerror log lines (${r.shape} × ${r.instances}): ${[...new Set(r.errors)].slice(0, 5).join("; ")}`);

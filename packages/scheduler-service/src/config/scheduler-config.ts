@@ -73,6 +73,7 @@ export const schedulerConfigSchema = {
     reservations: field.bool(true, "(cue-scheduler) reserve hosts for frames too large to fit now, with EASY backfill"),
     aging_per_hour: field.number(1, "(cue-scheduler) priority points a waiting job gains per hour of waiting (anti-starvation)", { min: 0 }),
     booking_batch_size: field.int(512, "(cue-scheduler) most frames booked together in one statement (whole hosts per batch, the batches of passes ready at once merged; a frame failing a guard is refused alone, the rest book); 1 books one by one", { min: 1, max: 1000 }),
+    booking_statements: field.int(2, "(cue-scheduler) booking statements running at once, each on its own connection, the waiting frames split by job and host so that they share no job or host rows; 1 books one statement at a time", { min: 1, max: 8 }),
   }),
   host_cache: section("The in-memory host index", {
     concurrent_groups: field.int(3, "host groups refreshed in parallel", { min: 1 }),

@@ -197,3 +197,26 @@ test("room taken by another transaction after the batch's snapshot aborts the ba
   const again = booked(await bookFrames(t.db, list));
   expect([...again.refused.values()]).toEqual(["limit_subscription", "limit_subscription", "limit_subscription"]);
 });
+
+test("the rows every booking of a show shares are locked only by the batch's second statement, after its frames are written", async () => {
+  const s = await seed();
+  const list = await bookingsFor(s, s.job, "r", 3, (i) => i, 2);
+  let pending: Promise<Awaited<ReturnType<typeof bookFrames>>> | undefined;
+  let waitingIn: string | undefined;
+  await t.db.transaction().execute(async (trx) => {
+    // Another booking holds the show's subscription row until it commits.
+    await sql`SELECT 1 FROM subscription FOR NO KEY UPDATE`.execute(trx);
+    pending = bookFrames(t.db, list);
+    for (let i = 0; i < 100 && waitingIn === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const { rows } = await sql<{ query: string }>`
+        SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`.execute(t.db);
+      waitingIn = rows[0]?.query;
+    }
+  });
+  // It waited in the shared-rows statement: the frame updates, their triggers and the procs were done.
+  expect(waitingIn).toContain("cue_scheduler_book_batch_shared");
+  expect(booked(await pending!).booked.size).toBe(3);
+  expect(await snapshot()).toMatchObject({ sub: 600, job: 600, layer: 600, folder: 600, point: 600, procs: 3, running: 3 });
+  expect((await audit(t.db)).violations).toEqual([]);
+});

@@ -10,7 +10,7 @@ import { chooseEmbeddedDataDir, embeddedDataDirEnv, type EmbeddedDataDirEnv } fr
 
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
-  /** One connection for the batch booking statement (see bookingDbConfig). */
+  /** The batch booking statements' connections (see bookingDbConfig). */
   readonly bookingDb: Kysely<Database>;
   readonly embedded: EmbeddedPostgres | null;
   /** Where it is, without the password. */
@@ -32,12 +32,13 @@ export function externalDbConfig(c: SchedulerConfig["database"]): CuebotDbConfig
 }
 
 /**
- * The batch booking statement runs one at a time (dispatch/booking-queue.ts), so it gets a connection of
- * its own: there it is planned once, with a generic plan, instead of again on each pool connection it
- * lands on (a custom plan of the large statement costs about as much as booking a dozen frames).
+ * The batch booking statements (at most `statements` at once, see dispatch/booking-queue.ts) get
+ * connections of their own: there they are planned once per connection, with a generic plan, instead
+ * of again on each pool connection they land on (a custom plan of the large statement costs about as
+ * much as booking a dozen frames).
  */
-export function bookingDbConfig(c: CuebotDbConfig): CuebotDbConfig {
-  return { ...c, max: 1, applicationName: "cue-scheduler-booking", settings: { ...c.settings, plan_cache_mode: "force_generic_plan" } };
+export function bookingDbConfig(c: CuebotDbConfig, statements: number): CuebotDbConfig {
+  return { ...c, max: statements, applicationName: "cue-scheduler-booking", settings: { ...c.settings, plan_cache_mode: "force_generic_plan" } };
 }
 
 export interface OpenDatabaseOptions {
@@ -67,7 +68,7 @@ export async function openDatabase(cfg: SchedulerConfig, log: Logger, opts: Open
     const db = createCuebotDb(dbc);
     const migrated = await migrateCuebotDb(db);
     log.info("embedded PostgreSQL ready", { url: redactPassword(pg.connectionString, pg.password), migrations: migrated });
-    const bookingDb = createCuebotDb(bookingDbConfig(dbc));
+    const bookingDb = createCuebotDb(bookingDbConfig(dbc, cfg.queue.booking_statements));
     return { db, bookingDb, embedded: pg, description: `embedded PostgreSQL at 127.0.0.1:${pg.port} (${dataDir})`, close: async () => { await bookingDb.destroy(); await db.destroy(); await pg.stop(); } };
   }
   const dbc = externalDbConfig(c);
@@ -79,7 +80,7 @@ export async function openDatabase(cfg: SchedulerConfig, log: Logger, opts: Open
     try {
       await assertSchema(db);
       log.info("database schema is compatible", { database: description });
-      const bookingDb = createCuebotDb(bookingDbConfig(dbc));
+      const bookingDb = createCuebotDb(bookingDbConfig(dbc, cfg.queue.booking_statements));
       return { db, bookingDb, embedded: null, description, close: async () => { await bookingDb.destroy(); await db.destroy(); } };
     } catch (e) {
       if (e instanceof CuebotSchemaError) {

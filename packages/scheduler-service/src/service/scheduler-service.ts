@@ -40,7 +40,7 @@ export type ServiceState = "created" | "starting" | "running" | "stopping" | "st
 export interface SchedulerServiceOptions {
   readonly config: SchedulerConfig;
   readonly db: Kysely<Database>;
-  /** Where batch booking statements run, one at a time (default: db). See database-setup's bookingDbConfig. */
+  /** Where batch booking statements run, queue.booking_statements at a time (default: db). See database-setup's bookingDbConfig. */
   readonly bookingDb?: Kysely<Database>;
   readonly logger: Logger;
   readonly metrics?: SchedulerMetrics;
@@ -169,7 +169,7 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
   // Frames booked or being booked by this process, left out of other passes' snapshots (see frame-claims.ts).
   const claims = createFrameClaims({ ttlMs: CLAIM_MS });
   const hostCache = createHostCache({ refreshMs: cfg.host_cache.monitoring_interval });
-  const bookingQueue = createBookingQueue({ maxFrames: cfg.queue.booking_batch_size, run: (list) => bookFrames(o.bookingDb ?? db, list) });
+  const bookingQueue = createBookingQueue({ maxFrames: cfg.queue.booking_batch_size, statements: cfg.queue.booking_statements, run: (list) => bookFrames(o.bookingDb ?? db, list) });
 
   let framesBooked = 0, framesLaunched = 0, launchFailures = 0, wasted = 0, attempts = 0, passes = 0;
   let firstBookingAt: number | null = null, lastBookingAt: number | null = null;
@@ -566,8 +566,10 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       const won: typeof ok = [];
       for (const x of ok) {
         const why = outcome.refused.get(x.p.b.frameId);
-        if (why === "layer_limits") {
-          rest.push(x.d); // a limit record appeared since the read: the one-by-one path checks it
+        if (why === "layer_limits" || why === "statement_aborted") {
+          // A limit record appeared since the read, or this frame's part of the batch aborted (nothing
+          // written): the one-by-one path checks it.
+          rest.push(x.d);
           continue;
         }
         attempts++;
@@ -884,7 +886,11 @@ export function createSchedulerService(o: SchedulerServiceOptions): SchedulerSer
       }
       launcher.close();
       state = "stopped";
-      log.info("cue-scheduler stopped", { instance: instanceId, framesBooked, launchFailures });
+      const q = bookingQueue.stats;
+      log.info("cue-scheduler stopped", {
+        instance: instanceId, framesBooked, launchFailures,
+        bookingStatements: { statements: q.statements, rounds: q.rounds, busyMs: Math.round(q.busyMs), statementMs: Math.round(q.statementMs) },
+      });
       resolveStopped();
     })();
     return stopping;
