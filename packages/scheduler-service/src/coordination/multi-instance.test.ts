@@ -37,8 +37,16 @@ function instance(id: string, over: Record<string, Record<string, unknown>> = {}
 
 test("three instances share the clusters, each booking its own share, no frame or host booked twice", async () => {
   const { frames } = await createTagFarm(t.db, { clusters: 9, hostsPerCluster: 3, jobsPerCluster: 2, framesPerJob: 10 });
+  // Jobs paused until all three hold leases: the first instance up would otherwise own every cluster
+  // until the others' first heartbeat, and book all 180 frames in that time.
+  await t.db.updateTable("job").set({ b_paused: true }).execute();
   const all = ["a", "b", "c"].map((id) => instance(id, { queue: { empty_job_cycles_before_quiting: 40 } }));
   await Promise.all(all.map((s) => s.start()));
+  await until("every instance owning clusters", async () => {
+    const owners = await leaseOwners();
+    return owners.size === 3;
+  });
+  await t.db.updateTable("job").set({ b_paused: false }).execute();
   await Promise.all(all.map((s) => s.stopped));
   expect(await countFrames(t.db, "WAITING")).toBe(0);
   const booked = all.map((s) => s.stats().framesBooked);
