@@ -3,6 +3,8 @@
 // per N frames books on 1 and 2 connections. Every frame is WAITING and every host has room, so each
 // statement books all its frames; the farm is re-copied from a template for every row. This is the
 // ceiling the service's booking runs under on this machine (Cuebot's per-frame triggers included).
+// Rows marked "queue" hand all the frames to the service's booking queue at once (dispatch/
+// booking-queue.ts: statements split by job and host, side by side) instead of fixed batches.
 // Usage: node --expose-gc bench/booking-statement.bench.mjs (after a build); BENCH_QUICK=1 for less.
 import { randomUUID } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
@@ -12,11 +14,12 @@ import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import { createCuebotDb, createDatabaseFromTemplate, createTemplateDatabase, dropDatabase, startEmbeddedPostgres } from "@opencue-ts/cuebot-db";
 import { bookFrames } from "../dist/db/batch-booking.js";
+import { createBookingQueue } from "../dist/dispatch/booking-queue.js";
 import { seedStressFarm, stressShapes } from "./stress-farm.mjs";
 
 const quick = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const FRAMES = quick ? 1200 : 3072;
-const rows = [[1, 1], [32, 1], [128, 1], [256, 1], [512, 1], [256, 2]];
+const rows = [[1, 1], [32, 1], [128, 1], [256, 1], [512, 1], [256, 2], [256, 2, "queue"], [512, 2, "queue"]];
 
 const server = await startEmbeddedPostgres({ dataDir: await mkdtemp(join(tmpdir(), "cue-book-bench-pg-")), persistent: false });
 const adminUrl = server.connectionString.replace(/\/[^/]*$/, "/postgres");
@@ -25,7 +28,7 @@ try {
   await createTemplateDatabase(adminUrl, "bench_book");
   const seedDb = createCuebotDb({ connectionString: adminUrl.replace(/\/postgres$/, "/bench_book"), max: 2 });
   await seedStressFarm(seedDb, stressShapes(1).drain).then(() => sql`ANALYZE`.execute(seedDb)).finally(() => seedDb.destroy());
-  for (const [n, conns] of rows) {
+  for (const [n, conns, how = "batches"] of rows) {
     const { database, connectionString } = await createDatabaseFromTemplate(adminUrl, "bench_book");
     // As the service runs it: a generic plan, planned once per connection (see database-setup.ts).
     const db = createCuebotDb({ connectionString, max: conns, settings: { plan_cache_mode: "force_generic_plan" } });
@@ -45,6 +48,20 @@ try {
       for (let i = 0; i < bookings.length; i += n) batches.push(bookings.slice(i, i + n));
       let next = 0, booked = 0, refused = 0;
       const t0 = performance.now();
+      if (how === "queue") {
+        let statements = 0;
+        const queue = createBookingQueue({ maxFrames: n, statements: conns, run: (list) => { statements++; return bookFrames(db, list); } });
+        // Hosts' batches as passes hand them over: whole hosts, up to n frames each.
+        const outcomes = await Promise.all(batches.map((b) => queue.book(b)));
+        for (const r of outcomes) {
+          if (r.kind !== "ran") throw new Error(`batch aborted: ${r.reason}`);
+          booked += r.booked.size;
+          refused += r.refused.size;
+        }
+        const ms = performance.now() - t0;
+        results.push({ n, conns, how, statements, booked, refused, ms, fps: (booked / ms) * 1000 });
+        continue;
+      }
       await Promise.all(Array.from({ length: conns }, async () => {
         while (next < batches.length) {
           const r = await bookFrames(db, batches[next++]);
@@ -54,7 +71,7 @@ try {
         }
       }));
       const ms = performance.now() - t0;
-      results.push({ n, conns, statements: batches.length, booked, refused, ms, fps: (booked / ms) * 1000 });
+      results.push({ n, conns, how, statements: batches.length, booked, refused, ms, fps: (booked / ms) * 1000 });
     } finally {
       await db.destroy();
       await dropDatabase(adminUrl, database);
@@ -66,4 +83,4 @@ try {
 console.log(`Batch booking statement alone, drain farm (1 200 hosts, 6 000 frames), ${FRAMES} frames per row, embedded PostgreSQL 17 (fsync off).\n`);
 console.log("| frames per statement | connections | statements | booked | refused | ms per statement | frames/s |");
 console.log("|---:|---:|---:|---:|---:|---:|---:|");
-for (const r of results) console.log(`| ${r.n} | ${r.conns} | ${r.statements} | ${r.booked} | ${r.refused} | ${(r.ms / r.statements * r.conns).toFixed(1)} | **${r.fps.toFixed(0)}** |`);
+for (const r of results) console.log(`| ${r.n} | ${r.conns}${r.how === "queue" ? " (queue)" : ""} | ${r.statements} | ${r.booked} | ${r.refused} | ${(r.ms / r.statements * r.conns).toFixed(1)} | **${r.fps.toFixed(0)}** |`);

@@ -9,7 +9,7 @@
 // Env: BENCH_SHAPES=drain,saturation BENCH_INSTANCES=1,2,3 BENCH_EMPTY_CYCLES=10 BENCH_LOG_DIR=dir BENCH_CPU_PROF=dir
 /* global fetch */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -140,6 +140,7 @@ async function runOnce(adminUrl, template, shape, seeded, instances) {
       if (label && label !== "booked" && v > 0) wastedBy[label] = (wastedBy[label] ?? 0) + v;
     }
     // BENCH_LOG_DIR=DIR keeps every instance's log (JSON lines) for a closer look.
+    if (process.env.BENCH_LOG_DIR) await mkdir(process.env.BENCH_LOG_DIR, { recursive: true });
     if (process.env.BENCH_LOG_DIR) for (const [i, p] of procs.entries()) await writeFile(join(process.env.BENCH_LOG_DIR, `${shape.name}-${instances}-${i + 1}.log`), p.output());
     const bad = exits.map((e, i) => (e.code === 0 ? null : `instance ${i + 1} exited ${e.code ?? e.signal}`)).filter(Boolean);
     if (bad.length > 0) for (const [i, p] of procs.entries()) if (exits[i].code !== 0) console.error(`--- instance ${i + 1} output (tail) ---\n${p.output().slice(-4000)}`);

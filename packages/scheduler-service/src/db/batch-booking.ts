@@ -1,7 +1,7 @@
-// Booking many frames (on one or more hosts) in one transaction of two statements. A single booking costs a round trip, a
-// statement plan and a turn on the hot accounting rows (one subscription, folder and point row shared
-// by every frame of a show), so here the writes of dozens of frames are made together and the
-// accounting rows once per group with the summed amounts.
+// Booking many frames (on one or more hosts) in one transaction of two statements. A single booking
+// costs a round trip, a statement plan and a turn on the hot accounting rows (one subscription, folder
+// and point row shared by every frame of a show), so here the writes of dozens of frames are made
+// together and the accounting rows once per group with the summed amounts.
 //
 // Each frame is checked on its own, under the same guards as bookFrame, and the statement books every
 // frame that passes and reports why each other one did not: its host's advisory lock is held by
