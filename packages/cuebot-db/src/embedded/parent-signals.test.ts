@@ -38,7 +38,7 @@ afterEach(() => {
   for (const p of parents.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 });
 
-function startParent(args: string[], options: { uid?: number; gid?: number } = {}) {
+function startParent(args: string[], options: { uid?: number; gid?: number; detached?: boolean } = {}) {
   const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: tmpdir(), ...options });
   parents.push(child);
   let stderr = "";
@@ -115,6 +115,27 @@ describe("the embedded server stops with its parent process", () => {
       const { code } = await parent.exited;
       expect(out).toContain("after-signal 1");
       expect(code).toBe(143);
+      expect(running(server.pid)).toBe(false);
+      expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test("Ctrl-C (SIGINT to the owner's whole process group): the server is not in that group and serves the owner's shutdown", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cuebot-db-group-"));
+    try {
+      // A process group of its own, as a foreground job in a terminal is. The postmaster starts a
+      // session of its own (setsid), so the group's SIGINT reaches only the owner, whose graceful
+      // shutdown (signalGraceMs) still has its database; this guards that against a change of spawn.
+      const parent = startParent(["graceful", dataDir], { detached: true });
+      const server = await parent.started;
+      let out = "";
+      parent.child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+      process.kill(-parent.child.pid!, "SIGINT");
+      const { code } = await parent.exited;
+      expect(out).toContain("after-signal 1");
+      expect(code).toBe(130);
       expect(running(server.pid)).toBe(false);
       expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
     } finally {
