@@ -46,32 +46,29 @@ try {
       });
       const batches = [];
       for (let i = 0; i < bookings.length; i += n) batches.push(bookings.slice(i, i + n));
-      let next = 0, booked = 0, refused = 0;
+      let booked = 0, refused = 0, statements = 0;
+      const tally = (r) => {
+        if (r.kind !== "ran") throw new Error(`batch aborted: ${r.reason}`);
+        booked += r.booked.size;
+        refused += r.refused.size;
+      };
+      const run = (list) => {
+        statements++;
+        return bookFrames(db, list);
+      };
       const t0 = performance.now();
       if (how === "queue") {
-        let statements = 0;
-        const queue = createBookingQueue({ maxFrames: n, statements: conns, run: (list) => { statements++; return bookFrames(db, list); } });
-        // Hosts' batches as passes hand them over: whole hosts, up to n frames each.
-        const outcomes = await Promise.all(batches.map((b) => queue.book(b)));
-        for (const r of outcomes) {
-          if (r.kind !== "ran") throw new Error(`batch aborted: ${r.reason}`);
-          booked += r.booked.size;
-          refused += r.refused.size;
-        }
-        const ms = performance.now() - t0;
-        results.push({ n, conns, how, statements, booked, refused, ms, fps: (booked / ms) * 1000 });
-        continue;
+        // Hosts' batches as passes hand them over (whole hosts, up to n frames each), all at once.
+        const queue = createBookingQueue({ maxFrames: n, statements: conns, run });
+        for (const r of await Promise.all(batches.map((b) => queue.book(b)))) tally(r);
+      } else {
+        let next = 0;
+        await Promise.all(Array.from({ length: conns }, async () => {
+          while (next < batches.length) tally(await run(batches[next++]));
+        }));
       }
-      await Promise.all(Array.from({ length: conns }, async () => {
-        while (next < batches.length) {
-          const r = await bookFrames(db, batches[next++]);
-          if (r.kind !== "ran") throw new Error(`batch aborted: ${r.reason}`);
-          booked += r.booked.size;
-          refused += r.refused.size;
-        }
-      }));
       const ms = performance.now() - t0;
-      results.push({ n, conns, how, statements: batches.length, booked, refused, ms, fps: (booked / ms) * 1000 });
+      results.push({ n, conns, how, statements, booked, refused, ms, fps: (booked / ms) * 1000 });
     } finally {
       await db.destroy();
       await dropDatabase(adminUrl, database);

@@ -140,8 +140,10 @@ async function runOnce(adminUrl, template, shape, seeded, instances) {
       if (label && label !== "booked" && v > 0) wastedBy[label] = (wastedBy[label] ?? 0) + v;
     }
     // BENCH_LOG_DIR=DIR keeps every instance's log (JSON lines) for a closer look.
-    if (process.env.BENCH_LOG_DIR) await mkdir(process.env.BENCH_LOG_DIR, { recursive: true });
-    if (process.env.BENCH_LOG_DIR) for (const [i, p] of procs.entries()) await writeFile(join(process.env.BENCH_LOG_DIR, `${shape.name}-${instances}-${i + 1}.log`), p.output());
+    if (process.env.BENCH_LOG_DIR) {
+      await mkdir(process.env.BENCH_LOG_DIR, { recursive: true });
+      for (const [i, p] of procs.entries()) await writeFile(join(process.env.BENCH_LOG_DIR, `${shape.name}-${instances}-${i + 1}.log`), p.output());
+    }
     const bad = exits.map((e, i) => (e.code === 0 ? null : `instance ${i + 1} exited ${e.code ?? e.signal}`)).filter(Boolean);
     if (bad.length > 0) for (const [i, p] of procs.entries()) if (exits[i].code !== 0) console.error(`--- instance ${i + 1} output (tail) ---\n${p.output().slice(-4000)}`);
     return {

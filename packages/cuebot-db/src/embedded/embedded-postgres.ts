@@ -150,7 +150,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     let postmaster: Postmaster;
     try {
-      postmaster = await startPostmaster({ dataDir, port, flags: postgresFlags, onLog });
+      postmaster = await startPostmaster({ dataDir, port, flags: postgresFlags, onLog, asPostgresUser: isRoot() });
     } catch (error) {
       if (attempt < attempts && recent.some((l) => /could not bind|Address already in use/i.test(l))) continue;
       throw failure(`start on port ${port}`, error);

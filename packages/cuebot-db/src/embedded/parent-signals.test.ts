@@ -104,37 +104,23 @@ describe("the embedded server stops with its parent process", () => {
     }
   });
 
-  test("signalGraceMs: after SIGTERM the owner still uses the server until it stops it itself", async () => {
+  // Ctrl-C: a foreground job in a terminal is a process group of its own, and the terminal signals the
+  // whole group. That SIGINT must reach the owner only: the server is not in its group.
+  test.each([
+    { how: "SIGTERM to the owner", group: false, sig: "SIGTERM", code: 143 },
+    { how: "Ctrl-C (SIGINT to the owner's whole process group)", group: true, sig: "SIGINT", code: 130 },
+  ] as const)("signalGraceMs, $how: the owner still uses the server until it stops it itself", async ({ group, sig, code: expected }) => {
     const dataDir = await mkdtemp(join(tmpdir(), "cuebot-db-grace-"));
     try {
-      const parent = startParent(["graceful", dataDir]);
+      const parent = startParent(["graceful", dataDir], { detached: group });
       const server = await parent.started;
       let out = "";
       parent.child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-      parent.child.kill("SIGTERM");
+      if (group) process.kill(-parent.child.pid!, sig);
+      else parent.child.kill(sig);
       const { code } = await parent.exited;
       expect(out).toContain("after-signal 1");
-      expect(code).toBe(143);
-      expect(running(server.pid)).toBe(false);
-      expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  test("Ctrl-C (SIGINT to the owner's whole process group): the server is not in that group and serves the owner's shutdown", async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), "cuebot-db-group-"));
-    try {
-      // A process group of its own, as a foreground job in a terminal is: the group's SIGINT must
-      // reach the owner only, whose graceful shutdown (signalGraceMs) still has its database.
-      const parent = startParent(["graceful", dataDir], { detached: true });
-      const server = await parent.started;
-      let out = "";
-      parent.child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-      process.kill(-parent.child.pid!, "SIGINT");
-      const { code } = await parent.exited;
-      expect(out).toContain("after-signal 1");
-      expect(code).toBe(130);
+      expect(code).toBe(expected);
       expect(running(server.pid)).toBe(false);
       expect(existsSync(join(dataDir, "postmaster.pid"))).toBe(false);
     } finally {

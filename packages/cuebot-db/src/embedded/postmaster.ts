@@ -16,6 +16,8 @@ export interface PostmasterOptions {
   readonly flags: readonly string[];
   /** Every chunk the server writes to stderr (its log). */
   readonly onLog: (message: string) => void;
+  /** Run the server as the postgres system user (it refuses to run as root). */
+  readonly asPostgresUser: boolean;
 }
 
 export interface Postmaster {
@@ -64,9 +66,8 @@ function postgresUser(): { uid: number; gid: number } {
 /** Spawns the postmaster and resolves once it accepts connections; rejects if it exits first. */
 export async function startPostmaster(options: PostmasterOptions): Promise<Postmaster> {
   const binary = await postgresBinary();
-  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
   const child: ChildProcess = spawn(binary, ["-D", options.dataDir, "-p", String(options.port), ...options.flags], {
-    ...(asRoot ? postgresUser() : {}),
+    ...(options.asPostgresUser ? postgresUser() : {}),
     // A process group of its own: see the header.
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
@@ -79,14 +80,18 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
     resolve();
   }));
   await new Promise<void>((resolve, reject) => {
-    let ready = false;
+    // The ready line may arrive split over two chunks: look in the last chunk's tail too.
+    let tail: string | null = "";
     child.once("error", reject);
     child.stderr?.on("data", (chunk: Buffer) => {
       const message = chunk.toString("utf8");
       options.onLog(message);
-      if (!ready && message.includes(READY)) {
-        ready = true;
+      if (tail === null) return;
+      if ((tail + message).includes(READY)) {
+        tail = null;
         resolve();
+      } else {
+        tail = message.slice(-READY.length);
       }
     });
     void exit.then(() => reject(new Error(`the server exited (code ${String(child.exitCode)}, signal ${String(child.signalCode)}) before accepting connections`)));
