@@ -42,10 +42,7 @@ test("three instances share the clusters, each booking its own share, no frame o
   await t.db.updateTable("job").set({ b_paused: true }).execute();
   const all = ["a", "b", "c"].map((id) => instance(id, { queue: { empty_job_cycles_before_quiting: 40 } }));
   await Promise.all(all.map((s) => s.start()));
-  await until("every instance owning clusters", async () => {
-    const owners = await leaseOwners();
-    return owners.size === 3;
-  });
+  await until("every instance owning clusters", async () => (await leaseOwners()).size === 3);
   await t.db.updateTable("job").set({ b_paused: false }).execute();
   await Promise.all(all.map((s) => s.stopped));
   expect(await countFrames(t.db, "WAITING")).toBe(0);
@@ -114,7 +111,9 @@ test("a killed instance's clusters are taken over within seconds", async () => {
       throw new Error(`${e.message}; child output:\n${output}`);
     });
     await survivor.start();
-    await until("the survivor to get its share", async () => ((await leaseOwners()).get("survivor") ?? 0) > 0);
+    // Joined: live beside the victim. (Its share of 7 may be empty: rendezvous hashing of random
+    // cluster ids gives it none about once in 128 runs.)
+    await until("the survivor to see the victim live", async () => survivor.stats().liveInstances === 2);
     child.kill("SIGKILL");
     const killedAt = Date.now();
     await until("the survivor to own every cluster", async () => (await leaseOwners()).get("survivor") === 7, 15_000);
